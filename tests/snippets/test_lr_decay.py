@@ -50,9 +50,13 @@ def test_continuous_form_is_exponentiallr_with_gamma_exp_minus_k(k):
     assert schedules.k_from_gamma(gamma) == pytest.approx(k, rel=1e-12)
 
 
-def test_source_article_formula_confuses_gamma_with_k():
-    # The article writes lr0 * exp(-gamma t) beside ExponentialLR(gamma): with gamma = 0.95 they differ.
-    assert schedules.exponential_decay(10, LR0, 0.95) != pytest.approx(LR0 * math.exp(-0.95 * 10), rel=0.1)
+def test_plugging_gamma_into_the_continuous_form_is_8000_times_off_after_10_steps():
+    mixed_up = LR0 * math.exp(-0.95 * 10)
+    assert 7500 < schedules.exponential_decay(10, LR0, 0.95) / mixed_up < 8500
+
+
+def test_exponential_095_is_below_a_tenth_after_45_steps():
+    assert schedules.exponential_decay(44, LR0, 0.95) > LR0 / 10 > schedules.exponential_decay(45, LR0, 0.95)
 
 
 @pytest.mark.parametrize("warmup_steps,total_steps,start_factor,eta_min",

@@ -1,0 +1,103 @@
+"""Checks that keep the two languages and the code of the site in step.
+
+- every page has its twin (``page.md`` / ``page.zh.md``);
+- a pair has the same include lines (``--8<--``) in the same order, and the same heading ids;
+- every heading has an explicit id (``{ #id }``), so links and the language switch land alike;
+- a code fence holds only include lines: code comes from ``snippets/``;
+- every snippet file is included by some page.
+
+CLI: ``python -m buildtools.pages`` prints every problem and exits 1 if there is any.
+"""
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+?)(?::[\w-]+)?"\s*$')
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+HEADING_ID = re.compile(r"\{\s*#([\w-]+)[^}]*\}\s*$")
+FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
+
+
+def twin(path: Path) -> Path:
+    name = path.name
+    if name.endswith(".zh.md"):
+        return path.with_name(name[: -len(".zh.md")] + ".md")
+    return path.with_name(name[: -len(".md")] + ".zh.md")
+
+
+def pages(docs: Path):
+    return sorted(p for p in docs.rglob("*.md") if not any(part.startswith("_") for part in p.parts))
+
+
+def _lines_outside_fences(text):
+    """Yield (line, in_fence) pairs; fences are tracked so '#' in code is not a heading."""
+    fence = None
+    for line in text.splitlines():
+        match = FENCE.match(line)
+        if match:
+            marker = match.group(2)
+            if fence is None:
+                fence = marker
+                yield line, True
+                continue
+            if marker.startswith(fence):
+                fence = None
+                yield line, True
+                continue
+        yield line, fence is not None
+
+
+def include_lines(text):
+    return [line.strip() for line in text.splitlines() if INCLUDE.match(line)]
+
+
+def heading_ids(text):
+    """Heading ids in order; None for a heading with no explicit id."""
+    ids = []
+    for line, in_fence in _lines_outside_fences(text):
+        if not in_fence and (m := HEADING.match(line)):
+            found = HEADING_ID.search(m.group(2))
+            ids.append(found.group(1) if found else None)
+    return ids
+
+
+def typed_code(text):
+    """Lines inside code fences that are neither include lines nor blank."""
+    return [line for line, in_fence in _lines_outside_fences(text)
+            if in_fence and not FENCE.match(line) and line.strip() and not INCLUDE.match(line)]
+
+
+def problems(root: Path = ROOT):
+    docs, found = root / "docs", []
+    included = set()
+    for page in pages(docs):
+        rel = page.relative_to(root)
+        text = page.read_text(encoding="utf-8")
+        other = twin(page)
+        if not other.exists():
+            found.append(f"{rel}: no twin page {other.relative_to(root)}")
+        elif not page.name.endswith(".zh.md"):
+            other_text = other.read_text(encoding="utf-8")
+            if include_lines(text) != include_lines(other_text):
+                found.append(f"{rel}: include lines differ from {other.relative_to(root)}")
+            if heading_ids(text) != heading_ids(other_text):
+                found.append(f"{rel}: heading ids differ from {other.relative_to(root)}: "
+                             f"{heading_ids(text)} vs {heading_ids(other_text)}")
+        for index, heading_id in enumerate(heading_ids(text)):
+            if heading_id is None:
+                found.append(f"{rel}: heading {index + 1} has no explicit {{ #id }}")
+        for line in typed_code(text):
+            found.append(f"{rel}: code typed into the page (include it from snippets/): {line.strip()[:60]}")
+        included |= {INCLUDE.match(line)["path"] for line in include_lines(text)}
+    for snippet in sorted((root / "snippets").rglob("*.py")):
+        rel = snippet.relative_to(root).as_posix()
+        if rel not in included:
+            found.append(f"{rel}: included by no page")
+    return found
+
+
+if __name__ == "__main__":
+    issues = problems()
+    print("\n".join(issues) or "pages: all checks pass")
+    sys.exit(1 if issues else 0)
