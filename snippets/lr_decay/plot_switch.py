@@ -19,6 +19,7 @@ for (label, lrs), style in zip(curves.items(), ["-", "--", ":"]):
     ax.plot(range(epochs), lrs, style, linewidth=2, label=label)
 ax.axvline(switch, color="gray", linewidth=0.8)
 ax.set_yscale("symlog", linthresh=1e-3)
+ax.set_ylim(0, 0.15)  # rates are never negative: show only the part above 0
 ax.set_xlabel("Epoch")
 ax.set_ylabel("Learning rate")
 ax.set_title("Cosine for 50 epochs, then ×0.5 every 10 epochs")
