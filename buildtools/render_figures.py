@@ -5,11 +5,11 @@ hang can be killed. Usage: ``python -m buildtools.render_figures SNIPPET OUT_DIR
 Writes ``OUT_DIR/<n>.svg`` (English) and ``OUT_DIR/<n>.zh.svg`` (Chinese), n = 1, 2, ...
 Exit code 3: a figure text has no Chinese translation, or a glyph is missing from the fonts.
 """
-import logging
 import os
 import re
 import runpy
 import sys
+import warnings
 from pathlib import Path
 
 os.environ["MPLBACKEND"] = "Agg"
@@ -30,6 +30,7 @@ STYLE = {
     "axes.unicode_minus": True,
 }
 MATH = re.compile(r"\$[^$]*\$")
+GLYPH = re.compile(r"Glyph .* missing from")
 
 
 def needs_translation(text: str) -> bool:
@@ -44,19 +45,6 @@ def load_glossary(path):
 
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     return {str(k): str(v) for k, v in data.items()}
-
-
-class GlyphWatcher(logging.Handler):
-    """Matplotlib only logs a missing glyph; collect those records so the build can fail on them."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.missing = []
-
-    def emit(self, record):
-        message = record.getMessage()
-        if "missing from" in message and "Glyph" in message:
-            self.missing.append(message)
 
 
 def _fixed_formatters(fig):
@@ -89,41 +77,49 @@ def translate_figure(fig, glossary, missing):
 
 def main(argv):
     snippet, out_dir = Path(argv[0]).resolve(), Path(argv[1])
-    glossary = load_glossary(argv[2] if len(argv) > 2 else None)
+    glossary_path = argv[2] if len(argv) > 2 else "figures.zh.yml"
+    glossary = load_glossary(glossary_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     font_path = Path(__import__("noto_cjk_sans_otc").__file__).parent / "NotoSansCJK-Regular.ttc"
     font_manager.fontManager.addfont(str(font_path))
     plt.rcParams.update(STYLE)
     plt.show = lambda *args, **kwargs: None  # the snippet ends with plt.show(); keep figures open
 
-    watcher = GlyphWatcher()
-    logging.getLogger("matplotlib").addHandler(watcher)
     sys.path.insert(0, str(snippet.parent))
     sys.argv = [str(snippet)]
-    runpy.run_path(str(snippet), run_name="__main__")
-
-    numbers = plt.get_fignums()
-    if not numbers:
+    # matplotlib reports a glyph no font has as a warning, drawing a box: record them to fail on them
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runpy.run_path(str(snippet), run_name="__main__")
+        missing = save_all(out_dir, glossary)
+    missing_glyphs = sorted({str(w.message) for w in caught if GLYPH.search(str(w.message))})
+    if missing is None:
         print(f"{snippet}: a plot_ snippet must leave at least one figure open", file=sys.stderr)
         return 3
+    problems = []
+    if missing:
+        problems.append(f"figure texts with no Chinese translation (add them to {glossary_path}):\n"
+                        + "\n".join(f"  {text!r}" for text in sorted(missing)))
+    if missing_glyphs:
+        problems.append("glyphs missing from the fonts:\n" + "\n".join(f"  {m}" for m in missing_glyphs))
+    if problems:
+        print(f"{snippet}: " + "\n".join(problems), file=sys.stderr)
+        return 3
+    return 0
+
+
+def save_all(out_dir, glossary):
+    """Save every open figure in English, then translated; return the untranslated texts (or None)."""
+    numbers = plt.get_fignums()
+    if not numbers:
+        return None
     missing = set()
     for index, number in enumerate(numbers, start=1):
         fig = plt.figure(number)
         fig.savefig(out_dir / f"{index}.svg", format="svg", metadata={"Date": None})
         translate_figure(fig, glossary, missing)
         fig.savefig(out_dir / f"{index}.zh.svg", format="svg", metadata={"Date": None})
-    problems = []
-    if missing:
-        problems.append(
-            f"figure texts with no Chinese translation (add them to {argv[2] if len(argv) > 2 else 'figures.zh.yml'}):\n"
-            + "\n".join(f"  {text!r}" for text in sorted(missing))
-        )
-    if watcher.missing:
-        problems.append("missing glyphs:\n" + "\n".join(f"  {m}" for m in sorted(set(watcher.missing))))
-    if problems:
-        print(f"{snippet}: " + "\n".join(problems), file=sys.stderr)
-        return 3
-    return 0
+    return missing
 
 
 if __name__ == "__main__":

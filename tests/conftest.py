@@ -1,0 +1,32 @@
+"""Shared fixtures: one strict build of the whole site per test session."""
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Build:
+    site: Path
+    output: str
+    returncode: int
+
+
+def mkdocs_build(config_dir: Path, site_dir: Path, *extra) -> Build:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir), *extra],
+        cwd=config_dir, env=env, capture_output=True, text=True, timeout=900)
+    return Build(site_dir, result.stdout + result.stderr, result.returncode)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Build:
+    build = mkdocs_build(ROOT, tmp_path_factory.mktemp("site") / "site")
+    assert build.returncode == 0, build.output[-4000:]
+    return build

@@ -1,0 +1,113 @@
+"""The built site, both languages: strict build, links, math, figures, search, caching, failures."""
+import json
+import re
+import shutil
+from pathlib import Path
+
+from buildtools.links import broken_links
+from tests.conftest import ROOT, mkdocs_build
+
+RESOURCE = re.compile(r'<(?:script|img|link|source|iframe)\b[^>]*?\s(?:src|href)="([^"]+)"')
+
+
+def html_pages(site: Path):
+    return sorted(p for p in site.rglob("*.html") if p.name != "404.html")
+
+
+def test_strict_build_has_no_warning(built_site):
+    assert "WARNING" not in built_site.output, built_site.output
+
+
+def test_no_broken_links_or_anchors_in_either_language(built_site):
+    assert broken_links(built_site.site) == []
+
+
+def test_every_english_page_has_its_chinese_page(built_site):
+    site = built_site.site
+    english = [p.relative_to(site) for p in html_pages(site) if not p.relative_to(site).parts[0] == "zh"]
+    assert english
+    for rel in english:
+        zh = site / "zh" / rel
+        assert zh.exists(), f"no Chinese page for {rel}"
+        assert '<html lang="zh"' in zh.read_text(encoding="utf-8")
+        assert '<html lang="en"' in (site / rel).read_text(encoding="utf-8")
+
+
+def test_language_switcher_lands_on_the_twin_page(built_site):
+    site = built_site.site
+    page = (site / "lr-decay/index.html").read_text(encoding="utf-8")
+    assert re.search(r'href="[./]*zh/lr-decay/"[^>]*hreflang="zh"', page)
+    page = (site / "zh/lr-decay/index.html").read_text(encoding="utf-8")
+    assert re.search(r'href="[./]*lr-decay/"[^>]*hreflang="en"', page)
+
+
+def test_chinese_site_is_named_and_labelled_in_chinese(built_site):
+    page = (built_site.site / "zh/lr-decay/index.html").read_text(encoding="utf-8")
+    assert "<title>学习率衰减 - 深度学习优化手册</title>" in page
+    assert 'placeholder="搜索"' in page  # Material's own UI labels in Chinese
+
+
+def test_pages_ask_no_other_host_for_anything(built_site):
+    for page in html_pages(built_site.site):
+        for url in RESOURCE.findall(page.read_text(encoding="utf-8")):
+            assert not re.match(r"^(?:[a-z]+:)?//", url), f"{page}: loads {url}"
+
+
+def test_formulas_are_typeset_to_mathml(built_site):
+    for lang in ("", "zh/"):
+        page = (built_site.site / f"{lang}lr-decay/index.html").read_text(encoding="utf-8")
+        assert page.count("<math") > 20
+        assert 'class="arithmatex"' not in page
+    for page in html_pages(built_site.site):
+        assert 'class="arithmatex"' not in page.read_text(encoding="utf-8"), page
+
+
+def test_each_language_shows_its_own_figures(built_site):
+    site, figures = built_site.site, ROOT / "docs" / "figures"
+    for lang, suffix in (("", ".svg"), ("zh/", ".zh.svg")):
+        page = (site / f"{lang}lr-decay/index.html").read_text(encoding="utf-8")
+        sources = re.findall(r'<img [^>]*src="([^"]+\.svg)"', page)
+        assert len(sources) == 3
+        for src in sources:
+            served = (site / f"{lang}lr-decay" / src).resolve()
+            drawn = figures / served.parent.name / served.name.replace(".svg", suffix)
+            assert served.read_bytes() == drawn.read_bytes(), src
+
+
+def test_figures_are_not_committed():
+    assert "docs/figures/" in (ROOT / ".gitignore").read_text()
+
+
+def test_search_index_segments_chinese_and_covers_both_languages(built_site):
+    index = json.loads((built_site.site / "search/search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["separator"] == r"[\s\u200b\-]+"
+    zh_text = " ".join(d["text"] + d["title"] for d in index["docs"] if d["location"].startswith("zh/lr-decay"))
+    en_text = " ".join(d["text"] for d in index["docs"] if d["location"].startswith("lr-decay"))
+    # jieba separates Chinese words with zero-width spaces, so 学习率 and 余弦 are tokens of their own
+    assert re.search(r"(^|[\s\u200b])学习率([\s\u200b]|$)", zh_text)
+    assert re.search(r"(^|[\s\u200b])余弦([\s\u200b]|$)", zh_text)
+    assert "cosine" in en_text.lower()
+
+
+def test_second_language_and_rebuild_run_no_snippet(built_site, tmp_path):
+    # the zh build of the same run draws nothing: at most one 'ran' line (the first language, if cold)
+    assert built_site.output.count("figures: ran") <= 1
+    rebuild = mkdocs_build(ROOT, tmp_path / "site")
+    assert rebuild.returncode == 0, rebuild.output[-3000:]
+    assert "figures: ran" not in rebuild.output
+
+
+def test_a_failing_snippet_stops_the_build_naming_the_file(tmp_path):
+    copy = tmp_path / "repo"
+    for name in ("mkdocs.yml", "docs", "snippets", "hooks", "buildtools", ".cache"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy(source, copy / name)
+    broken = copy / "snippets" / "lr_decay" / "plot_broken.py"
+    broken.write_text('"""Broken on purpose."""\nraise RuntimeError("deliberate failure")\n')
+    build = mkdocs_build(copy, tmp_path / "site")
+    assert build.returncode != 0
+    assert "snippets/lr_decay/plot_broken.py failed" in build.output
+    assert "deliberate failure" in build.output
