@@ -73,19 +73,19 @@ def evaluate_adding(model, seq_len=20, n=2000, seed=123):
 
 
 # --8<-- [start:batch_norm_of_grad]
-def grad_norm_by_batch_size(model, batch_sizes, seq_len=20, repeats=10, seed=0):
-    """Mean gradient norm of the (mean-reduced) loss at fixed weights, for several batch sizes."""
+def grad_norm_by_batch_size(model, batch_sizes, seq_len=20, repeats=20, seed=0):
+    """Root-mean-square gradient norm of the mean-reduced loss at fixed weights, per batch size."""
     gen = torch.Generator().manual_seed(seed)
     result = {}
     for b in batch_sizes:
-        norms = []
+        squares = []
         for _ in range(repeats):
             x, y = adding_batch(b, seq_len, gen)
             model.zero_grad(set_to_none=True)
             nn.functional.mse_loss(model(x), y).backward()
-            grads = [p.grad.flatten() for p in model.parameters()]
-            norms.append(torch.cat(grads).norm().item())
-        result[b] = sum(norms) / len(norms)
+            grads = torch.cat([p.grad.flatten() for p in model.parameters()])
+            squares.append(grads.pow(2).sum().item())
+        result[b] = (sum(squares) / len(squares)) ** 0.5
     return result
 # --8<-- [end:batch_norm_of_grad]
 
@@ -97,5 +97,8 @@ if __name__ == "__main__":
     clipped = sum(n > 1.0 for n in hist["grad_norm"])
     print(f"test MSE {mse:.4f} vs predict-the-mean {base:.4f}; "
           f"clipped on {clipped} of {len(hist['grad_norm'])} steps")
-    for b, n in grad_norm_by_batch_size(model, [8, 64, 512]).items():
-        print(f"batch {b:4d}: mean gradient norm {n:.4f}")
+    torch.manual_seed(0)
+    for name, m in [("untrained", AddingRNN()), ("trained", model)]:
+        norms = grad_norm_by_batch_size(m, [8, 64, 512])
+        print(f"{name:9s} gradient norm by batch size:",
+              ", ".join(f"B={b}: {n:.4f}" for b, n in norms.items()))
