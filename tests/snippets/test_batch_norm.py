@@ -228,6 +228,25 @@ def test_batchnorm_falls_behind_at_small_batches_group_and_layer_norm_do_not():
         assert acc[kind, 2] > 0.8, acc
 
 
+@pytest.mark.parametrize("kind", ["batch", "layer"])
+def test_gradient_accumulation_does_not_enlarge_the_bn_batch(kind):
+    """Claim: accumulating gradients over two micro-batches of 16 equals one batch of 32 for
+    LayerNorm (per-sample statistics) but not for BatchNorm, whose statistics stay per micro-batch."""
+    torch.manual_seed(0)
+    model = norm_compare.make_mlp(kind).double()
+    x, y = torch.randn(32, 64, dtype=torch.float64), torch.randint(0, 10, (32,))
+    nn.functional.cross_entropy(model(x), y).backward()
+    full = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    for half in (slice(0, 16), slice(16, 32)):
+        (nn.functional.cross_entropy(model(x[half]), y[half]) / 2).backward()
+    gap = max((p.grad - g).abs().max().item() for p, g in zip(model.parameters(), full))
+    if kind == "layer":
+        assert gap < 1e-12
+    else:
+        assert gap > 1e-3
+
+
 # ---------------------------------------------------------------- train vs eval mode
 
 @pytest.fixture(scope="module")
@@ -236,7 +255,7 @@ def trained_bn_mlp():
     return norm_compare.train_mlp("batch", batch_size=32, epochs=2, seed=0, data=data), data
 
 
-def test_forgetting_eval_pitfalls(trained_bn_mlp):
+def test_forgetting_eval_pitfalls():
     """Claims of the eval-mode figure: eval-mode accuracy is high; predicting in training mode with
     large mixed batches costs little, with small batches more, with one-class batches (a shifted
     distribution) it collapses."""
@@ -295,6 +314,28 @@ def test_conv_bn_output_is_invariant_to_weight_scale():
     with torch.no_grad():
         block[0].weight.mul_(0.3)
     torch.testing.assert_close(block(x), out, atol=1e-3, rtol=0)
+
+
+def test_gradient_of_weight_before_bn_scales_inversely():
+    """Claim: with the output invariant to c * W, the gradient at c * W is the gradient at W divided
+    by c: a smaller weight (as weight decay makes it) gets relatively larger steps."""
+    torch.manual_seed(0)
+    block = practice.conv_bn_relu(3, 8).double()
+    x = torch.randn(4, 3, 6, 6, dtype=torch.float64)
+    target = torch.randn(4, 8, 6, 6, dtype=torch.float64)
+
+    def grad_at(scale):
+        block.zero_grad()
+        with torch.no_grad():
+            block[0].weight.mul_(scale)
+        ((block(x) - target) ** 2).mean().backward()
+        grad = block[0].weight.grad.clone()
+        with torch.no_grad():
+            block[0].weight.div_(scale)
+        return grad
+
+    # eps = 1e-5 makes the invariance approximate, hence the tolerance
+    torch.testing.assert_close(grad_at(0.5), 2.0 * grad_at(1.0), atol=1e-4, rtol=1e-3)
 
 
 def test_param_groups_exclude_norm_params_and_biases_from_decay():
