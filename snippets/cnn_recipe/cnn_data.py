@@ -1,0 +1,159 @@
+"""Image data for the CNN recipe: CIFAR-10 python batches or sklearn digits, batched on the device."""
+import hashlib
+import pickle
+import tarfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+CIFAR_MD5 = "c58f30108f718f92721af3b95e74349a"
+CIFAR_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
+CIFAR_TEST = ["test_batch"]
+
+
+# --8<-- [start:cifar]
+def find_cifar_dir(data_dir):
+    """The folder holding the batch files: data_dir itself or data_dir/cifar-10-batches-py."""
+    for folder in (Path(data_dir), Path(data_dir) / "cifar-10-batches-py"):
+        if all((folder / name).is_file() for name in CIFAR_TRAIN + CIFAR_TEST):
+            return folder
+    return None
+
+
+def read_cifar_batches(folder, names):
+    """Pickled dicts with b'data' (N x 3072 uint8, channel-major rows) and b'labels'."""
+    images, labels = [], []
+    for name in names:
+        with open(Path(folder) / name, "rb") as f:
+            batch = pickle.load(f, encoding="bytes")
+        images.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+        labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
+    return torch.from_numpy(np.concatenate(images)), torch.from_numpy(np.concatenate(labels))
+
+
+def load_cifar10(data_dir):
+    folder = find_cifar_dir(data_dir)
+    if folder is None:
+        raise FileNotFoundError(f"no CIFAR-10 python batches in {data_dir}")
+    return read_cifar_batches(folder, CIFAR_TRAIN), read_cifar_batches(folder, CIFAR_TEST)
+# --8<-- [end:cifar]
+
+
+def download_cifar10(data_dir, url=CIFAR_URL, md5=CIFAR_MD5):
+    """Fetch the archive (once), check its MD5, and unpack it under data_dir."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    archive = data_dir / "cifar-10-python.tar.gz"
+    if not archive.is_file():
+        partial = archive.with_suffix(".part")
+        with urllib.request.urlopen(url, timeout=60) as response, open(partial, "wb") as out:
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+        partial.replace(archive)  # only a complete download gets the final name
+    digest = hashlib.md5(archive.read_bytes()).hexdigest()
+    if digest != md5:
+        archive.unlink()
+        raise ValueError(f"MD5 mismatch for {archive.name}: got {digest}, expected {md5}")
+    with tarfile.open(archive, "r:gz") as tar:
+        members = [m for m in tar.getmembers()
+                   if m.isfile() and m.name.startswith("cifar-10-batches-py/") and ".." not in m.name]
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python >= 3.11.4
+        tar.extractall(data_dir, members=members, **safe)
+    return data_dir / "cifar-10-batches-py"
+
+
+# --8<-- [start:digits]
+def load_digits_images(image_size=32, test_fraction=0.25, seed=0):
+    """sklearn's 8x8 digits as uint8 N x 3 x S x S images (bilinear upsampling, grey to RGB)."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) * (255.0 / 16.0)
+    x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", align_corners=False)
+    x = x.clamp(0, 255).round().to(torch.uint8).expand(-1, 3, -1, -1).contiguous()
+    y = torch.tensor(digits.target, dtype=torch.int64)
+    idx_train, idx_test = train_test_split(np.arange(len(y)), test_size=test_fraction,
+                                           random_state=seed, stratify=digits.target)
+    return (x[idx_train], y[idx_train]), (x[idx_test], y[idx_test])
+# --8<-- [end:digits]
+
+
+# --8<-- [start:loader]
+def random_crop_flip(x, padding, flip, generator):
+    """Per-image random crop (zero padding) and horizontal flip, done for a whole batch at once."""
+    n, _, h, w = x.shape
+    if padding > 0:
+        x = F.pad(x, (padding,) * 4)
+        dy = torch.randint(0, 2 * padding + 1, (n, 1), device=x.device, generator=generator)
+        dx = torch.randint(0, 2 * padding + 1, (n, 1), device=x.device, generator=generator)
+        rows = (dy + torch.arange(h, device=x.device))[:, None, :, None]  # n,1,h,1
+        cols = (dx + torch.arange(w, device=x.device))[:, None, None, :]  # n,1,1,w
+        batch = torch.arange(n, device=x.device)[:, None, None, None]
+        chan = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
+        x = x[batch, chan, rows, cols]
+    if flip:
+        mirror = torch.rand(n, device=x.device, generator=generator) < 0.5
+        x = torch.where(mirror[:, None, None, None], x.flip(3), x)
+    return x
+
+
+class DeviceLoader:
+    """Keeps uint8 images on the device; yields normalized, augmented, channels_last batches.
+
+    No worker processes: the whole epoch is shuffled, cropped and flipped on the device in batches.
+    The order of epoch e depends only on (seed, e), so a resumed run sees the same batches.
+    """
+
+    def __init__(self, images, labels, batch_size, device, mean, std, train,
+                 padding=4, flip=True, seed=0, channels_last=True):
+        self.images = images.to(device)
+        self.labels = labels.to(device)
+        self.batch_size, self.device, self.train = batch_size, torch.device(device), train
+        self.padding, self.flip, self.seed = padding, flip, seed
+        self.mean = torch.as_tensor(mean, device=device).view(1, -1, 1, 1)
+        self.std = torch.as_tensor(std, device=device).view(1, -1, 1, 1)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.epoch = 0
+
+    def __len__(self):  # training drops the last partial batch: every step sees a full batch
+        n = len(self.labels)
+        return n // self.batch_size if self.train else -(-n // self.batch_size)
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+    def __iter__(self):
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(self.seed * 100_003 + self.epoch)
+        n = len(self.labels)
+        order = (torch.randperm(n, device=self.device, generator=gen) if self.train
+                 else torch.arange(n, device=self.device))
+        for i in range(len(self)):
+            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            x = (self.images[idx].float() / 255.0 - self.mean) / self.std
+            if self.train:
+                x = random_crop_flip(x, self.padding, self.flip, gen)
+            yield x.contiguous(memory_format=self.memory_format), self.labels[idx]
+# --8<-- [end:loader]
+
+
+def channel_stats(images):
+    """Per-channel mean and std of uint8 images, on the 0..1 scale."""
+    x = images.float() / 255.0
+    return x.mean(dim=(0, 2, 3)).tolist(), x.std(dim=(0, 2, 3)).tolist()
+
+
+if __name__ == "__main__":
+    (x_train, y_train), (x_test, y_test) = load_digits_images()
+    mean, std = channel_stats(x_train)
+    loader = DeviceLoader(x_train, y_train, 128, "cpu", mean, std, train=True, flip=False)
+    xb, yb = next(iter(loader))
+    print(f"digits: train {tuple(x_train.shape)}, test {tuple(x_test.shape)}, "
+          f"{len(loader)} batches/epoch")
+    print(f"batch {tuple(xb.shape)} channels_last={xb.is_contiguous(memory_format=torch.channels_last)}"
+          f" mean={xb.mean():.3f} std={xb.std():.3f}")
