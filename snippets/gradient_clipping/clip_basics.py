@@ -1,0 +1,51 @@
+"""Clipping by norm and by value written out by hand, checked against torch.nn.utils."""
+import torch
+
+
+# --8<-- [start:norm]
+def clip_by_total_norm(grads, max_norm, eps=1e-6):
+    """Scale all gradients by one factor so their joint L2 norm is at most max_norm.
+
+    Returns the total norm measured BEFORE clipping, like torch.nn.utils.clip_grad_norm_.
+    """
+    total_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    # eps keeps the division finite for a zero gradient; the clamp means "never scale up"
+    scale = torch.clamp(max_norm / (total_norm + eps), max=1.0)
+    for g in grads:
+        g.mul_(scale)
+    return total_norm
+# --8<-- [end:norm]
+
+
+# --8<-- [start:value]
+def clip_by_value(grads, clip_value):
+    """Clamp every gradient entry to [-clip_value, clip_value], like torch.nn.utils.clip_grad_value_."""
+    for g in grads:
+        g.clamp_(-clip_value, clip_value)
+# --8<-- [end:value]
+
+
+def cosine(a, b):
+    """Cosine of the angle between two flattened tensors."""
+    return float(torch.dot(a.flatten(), b.flatten()) / (a.norm() * b.norm()))
+
+
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+    loss = model(torch.randn(16, 4)).pow(2).sum() * 10  # large loss -> gradient norm well above 1
+    loss.backward()
+    ours = [p.grad.clone() for p in model.parameters()]
+    before = torch.cat([g.flatten() for g in ours])
+
+    norm_ours = clip_by_total_norm(ours, max_norm=1.0)
+    norm_torch = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    after = torch.cat([p.grad.flatten() for p in model.parameters()])
+    print(f"total norm before clipping: ours {norm_ours:.4f}, torch {norm_torch:.4f}")
+    print(f"norm after clipping: {after.norm():.6f} (threshold 1.0)")
+    print(f"max |ours - torch| = {max((a - p.grad).abs().max().item() for a, p in zip(ours, model.parameters())):.2e}")
+    print(f"cosine(before, after norm clipping) = {cosine(before, after):.6f}")
+
+    by_value = before.clone()
+    clip_by_value([by_value], clip_value=0.5)
+    print(f"cosine(before, after value clipping at 0.5) = {cosine(before, by_value):.6f}")
