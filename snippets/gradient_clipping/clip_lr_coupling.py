@@ -34,7 +34,7 @@ if __name__ == "__main__":
     print(f"smallest unclipped norm {min(a['norms']):.3f} >> c, so every step is clipped")
     print(f"SGD step lengths (lr*c = 1e-4): {a['step_lengths'][:3]}")
     print(f"SGD (lr=0.1, c=1e-3) vs (lr=0.2, c=5e-4): max param diff {(a['params'] - b['params']).abs().max():.2e}")
-    c = always_clipped_run("adam", lr=1e-3, max_norm=1e-1)
-    d = always_clipped_run("adam", lr=1e-3, max_norm=1e-2)
-    print(f"Adam c=0.1 vs c=0.01 (same lr): max param diff {(c['params'] - d['params']).abs().max():.2e}, "
-          f"step length {c['step_lengths'][0]:.4f} vs {d['step_lengths'][0]:.4f}")
+    c = always_clipped_run("adam", lr=1e-3, max_norm=0.05, steps=10)
+    d = always_clipped_run("adam", lr=1e-3, max_norm=0.005, steps=10)
+    print(f"Adam, lr=1e-3, every step clipped: step lengths with c=0.05 {c['step_lengths'][:3]}")
+    print(f"                                   step lengths with c=0.005 {d['step_lengths'][:3]}")

@@ -1,0 +1,312 @@
+"""Checks of what the gradient-clipping chapter claims about its snippets."""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from tests.support import load_snippet
+
+basics = load_snippet("gradient_clipping/clip_basics.py")
+monitor = load_snippet("gradient_clipping/clip_monitor.py")
+training = load_snippet("gradient_clipping/clip_train.py")
+threshold = load_snippet("gradient_clipping/clip_threshold.py")
+coupling = load_snippet("gradient_clipping/clip_lr_coupling.py")
+noise = load_snippet("gradient_clipping/clip_batch_noise.py")
+amp = load_snippet("gradient_clipping/clip_amp.py")
+nonfinite = load_snippet("gradient_clipping/clip_nonfinite.py")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models: one intra-op thread is faster and makes runs reproducible; restored afterwards."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def _grads(seed=0, scale=10.0):
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+    (model(torch.randn(16, 4)).pow(2).sum() * scale).backward()
+    return model
+
+
+def _flat(tensors):
+    return torch.cat([t.flatten() for t in tensors])
+
+
+# --- clipping by norm / by value -------------------------------------------------------------
+@pytest.mark.parametrize("max_norm", [0.1, 1.0, 1e6])
+def test_clip_by_total_norm_matches_torch_and_returns_norm_before(max_norm):
+    model = _grads()
+    ours = [p.grad.clone() for p in model.parameters()]
+    before = _flat(ours).clone()
+    n_ours = basics.clip_by_total_norm(ours, max_norm)
+    n_torch = nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    # the returned value is the norm BEFORE clipping, over all parameters as one vector
+    assert n_torch.item() == pytest.approx(before.norm().item(), rel=1e-6)
+    assert n_ours.item() == pytest.approx(n_torch.item(), rel=1e-6)
+    torch.testing.assert_close(_flat(ours), _flat(p.grad for p in model.parameters()))
+    after = _flat(p.grad for p in model.parameters())
+    assert after.norm() <= max_norm * (1 + 1e-6)
+    # the scale is min(c / (||g|| + 1e-6), 1): never scales up
+    expected_scale = min(max_norm / (before.norm().item() + 1e-6), 1.0)
+    torch.testing.assert_close(after, before * expected_scale)
+    # direction unchanged
+    assert basics.cosine(before, after) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_clip_by_value_matches_torch_and_turns_direction():
+    model = _grads()
+    ours = [p.grad.clone() for p in model.parameters()]
+    before = _flat(ours).clone()
+    basics.clip_by_value(ours, 0.5)
+    nn.utils.clip_grad_value_(model.parameters(), 0.5)
+    torch.testing.assert_close(_flat(ours), _flat(p.grad for p in model.parameters()))
+    assert _flat(ours).abs().max() <= 0.5
+    assert basics.cosine(before, _flat(ours)) < 0.99  # the direction has changed
+
+
+def test_2d_examples_in_the_figure():
+    plot_grads = [(2.6, 0.6), (0.5, 2.4), (-1.8, -1.8), (0.6, -0.3), (-2.4, 1.0)]
+    src = (load_snippet.__globals__["SNIPPETS"] / "gradient_clipping/plot_clip_2d.py").read_text()
+    assert f"GRADS = {plot_grads}" in src
+    for g in plot_grads:
+        g = torch.tensor(g)
+        by_norm, by_value = g.clone(), g.clone()
+        basics.clip_by_total_norm([by_norm], 1.0)
+        basics.clip_by_value([by_value], 1.0)
+        assert basics.cosine(g, by_norm) == pytest.approx(1.0, abs=1e-6)
+        assert by_norm.norm() <= 1.0 + 1e-6
+        changed = abs(basics.cosine(g, by_value) - 1.0) > 1e-4
+        # value clipping keeps the direction only if no entry, or every entry equally, is cut
+        same_cut = g.abs().max() <= 1 or bool((g.abs() == g.abs()[0]).all())
+        assert changed != same_cut
+
+
+# --- why it matters ----------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1])
+def test_without_clipping_blows_up_with_clipping_trains(seed):
+    plain = training.train(lr=0.2, seed=seed)
+    assert not math.isfinite(plain["losses"][-1])  # loss became inf/NaN ...
+    assert len(plain["losses"]) < 300              # ... before the end, so training stopped
+    clipped = training.train(lr=0.2, max_norm=1.0, seed=seed)
+    assert len(clipped["losses"]) == 300 and all(math.isfinite(v) for v in clipped["losses"])
+    assert training.final_loss(clipped) < 0.35 * clipped["losses"][0]  # it learned
+    # the smaller lr trains without clipping, and clipping at lr=0.2 lands in the same range
+    small = training.final_loss(training.train(lr=0.05, seed=seed))
+    assert small < 0.35 * clipped["losses"][0]
+    assert training.final_loss(clipped) < 3 * small
+
+
+def test_norm_dynamics_clipping_acts_and_after_norm_bounded():
+    log = training.train(lr=0.2, max_norm=1.0)["log"]
+    frac = log.clipped_fraction()
+    assert 0.1 < frac < 0.6  # clipping really acts, on a minority of steps
+    early = sum(n > 1.0 for n in log.total[:50]) / 50
+    late = sum(n > 1.0 for n in log.total[-100:]) / 100
+    assert early > late  # it acts mostly early in training
+    assert max(log.clipped_total) <= 1.0 + 1e-5
+    for b, a in zip(log.total, log.clipped_total):
+        assert a == pytest.approx(min(b, 1.0), rel=1e-4)
+    plain = training.train(lr=0.2)["log"].total
+    finite = [n for n in plain if math.isfinite(n)]
+    assert max(finite) > 1e6  # the unclipped norm runs away before the NaN
+
+
+# --- monitoring ------------------------------------------------------------------------------
+def test_monitor_per_layer_norms_combine_to_total_and_fraction():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1))
+    log = monitor.GradNormLog(max_norm=0.5)
+    for _ in range(20):
+        x = torch.randn(32, 8)
+        model.zero_grad()
+        nn.functional.mse_loss(model(x), x.sum(1, keepdim=True)).backward()
+        full = _flat(p.grad for p in model.parameters()).norm().item()
+        assert log.clip_and_log(model) == pytest.approx(full, rel=1e-5)
+        assert _flat(p.grad for p in model.parameters()).norm() <= 0.5 * (1 + 1e-5)
+    assert set(log.per_layer) == {"0", "2"}
+    for step in range(20):
+        combined = math.sqrt(sum(v[step] ** 2 for v in log.per_layer.values()))
+        assert combined == pytest.approx(log.total[step], rel=1e-5)
+    assert log.clipped_fraction() == sum(n > 0.5 for n in log.total) / 20
+    assert log.summary()["steps"] == 20 and log.summary()["nonfinite_steps"] == 0
+
+
+# --- choosing the threshold --------------------------------------------------------------------
+def test_percentile_threshold_clips_the_expected_share():
+    probe = training.train(lr=0.05)["log"].total
+    for q in (0.5, 0.9, 0.99):
+        c = threshold.threshold_from_norms(probe, q)
+        assert threshold.clipped_fraction(probe, c) == pytest.approx(1 - q, abs=1.5 / len(probe))
+
+
+def test_threshold_sweep_too_small_and_too_large():
+    rows = {r["max_norm"]: r for r in threshold.sweep_thresholds([0.003, 0.03, 1.0, 3.0], lr=0.2, steps=200)}
+    assert rows[0.003]["clipped_fraction"] == 1.0  # every step clipped: normalized GD
+    best = min(rows[0.03]["final_loss"], rows[1.0]["final_loss"])
+    assert rows[0.003]["final_loss"] > 2 * best      # too small: slow
+    assert rows[3.0]["final_loss"] > 10 * best       # too large: no protection at this lr
+    hi = {r["max_norm"]: r for r in threshold.sweep_thresholds([0.03, 1.0], lr=0.4, steps=200)}
+    # at twice the lr the largest safe threshold is smaller: c = 1 no longer works, c = 0.03 does
+    assert hi[1.0]["final_loss"] > 10 * hi[0.03]["final_loss"]
+
+
+def test_sgd_always_clipped_is_normalized_gd_and_only_lr_times_c_matters():
+    a = coupling.always_clipped_run("sgd", lr=0.1, max_norm=1e-3)
+    assert min(a["norms"]) > 1e-3  # every step was clipped
+    for s in a["step_lengths"]:
+        assert s == pytest.approx(0.1 * 1e-3, rel=1e-3)  # step length = lr * c
+    b = coupling.always_clipped_run("sgd", lr=0.2, max_norm=5e-4)
+    torch.testing.assert_close(a["params"], b["params"], rtol=0, atol=1e-6)
+    m1 = coupling.always_clipped_run("sgd", lr=0.1, max_norm=1e-3, momentum=0.9)
+    m2 = coupling.always_clipped_run("sgd", lr=0.05, max_norm=2e-3, momentum=0.9)
+    torch.testing.assert_close(m1["params"], m2["params"], rtol=0, atol=1e-6)
+
+
+def test_adam_step_does_not_scale_with_c():
+    big = coupling.always_clipped_run("adam", lr=1e-3, max_norm=0.05, steps=10)
+    small = coupling.always_clipped_run("adam", lr=1e-3, max_norm=0.005, steps=10)
+    assert min(big["norms"]) > 0.05 and min(small["norms"]) > 0.05  # every step clipped
+    for s1, s2 in zip(big["step_lengths"], small["step_lengths"]):
+        assert s1 == pytest.approx(s2, rel=0.02)  # a tenfold smaller c: the same step length
+    sgd_big = coupling.always_clipped_run("sgd", lr=1e-3, max_norm=0.05, steps=1)["step_lengths"][0]
+    sgd_small = coupling.always_clipped_run("sgd", lr=1e-3, max_norm=0.005, steps=1)["step_lengths"][0]
+    assert sgd_big / sgd_small == pytest.approx(10, rel=1e-3)
+
+
+@pytest.fixture(scope="module")
+def example_grads():
+    return noise.example_grads()
+
+
+def test_batch_size_noise_formula_and_shrinking(example_grads):
+    G = example_grads
+    means, spreads = [], []
+    for b in (4, 16, 64, 256):
+        n = noise.minibatch_norms(G, b, draws=800)
+        rms = n.pow(2).mean().sqrt().item()
+        assert rms == pytest.approx(noise.predicted_rms_norm(G, b), rel=0.05)
+        means.append(n.mean().item())
+        spreads.append(n.std().item())
+    assert all(x > y for x, y in zip(means, means[1:]))      # the norm shrinks with batch size
+    assert all(x > y for x, y in zip(spreads, spreads[1:]))  # so does its noise
+    assert means[-1] == pytest.approx(G.mean(0).norm().item(), rel=0.1)  # toward the full-data norm
+
+
+def test_per_example_grads_match_autograd(example_grads):
+    torch.manual_seed(0)
+    x, y = training.make_regression(n=512, seed=0)
+    model = training.make_mlp()
+    nn.functional.mse_loss(model(x[:16]), y[:16]).backward()
+    torch.testing.assert_close(example_grads[:16].mean(0), _flat(p.grad for p in model.parameters()),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_fixed_threshold_clips_less_with_mean_loss_and_more_with_sum_loss(example_grads):
+    G = example_grads
+    c = noise.minibatch_norms(G, 8).quantile(0.9).item()
+    frac_mean = [(noise.minibatch_norms(G, b, draws=500) > c).float().mean().item() for b in (8, 64)]
+    frac_sum = [(noise.minibatch_norms(G, b, draws=500, reduction="sum") > c).float().mean().item()
+                for b in (2, 8, 64)]
+    assert frac_mean[0] > 0.05 and frac_mean[1] < 0.01
+    assert frac_sum[0] < frac_sum[1] <= frac_sum[2] and frac_sum[2] == 1.0
+    s = noise.minibatch_norms(G, 32, draws=50, reduction="sum")
+    torch.testing.assert_close(s, 32 * noise.minibatch_norms(G, 32, draws=50))
+
+
+# --- mixed precision -------------------------------------------------------------------------
+def test_grad_scaler_works_on_cpu():
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    assert scaler.is_enabled() and scaler.get_scale() == 1024.0
+
+
+def _amp_pair(unscale_first, lr=0.1, max_norm=1.0):
+    torch.manual_seed(1)
+    x, y = torch.randn(64, 8), 3 * torch.randn(64, 1)
+    model, opt, scaler = amp.make_amp_setup(lr=lr)
+    before = nn.utils.parameters_to_vector(model.parameters()).detach().clone()
+    norm = amp.amp_step(model, opt, scaler, x, y, max_norm, unscale_first=unscale_first)
+    moved = nn.utils.parameters_to_vector(model.parameters()).detach() - before
+    # reference: same model, same autocast forward, no scaler
+    ref, ref_opt, _ = amp.make_amp_setup(lr=lr)
+    with torch.autocast("cpu", dtype=torch.float16):
+        loss = nn.functional.mse_loss(ref(x).float(), y)
+    loss.backward()
+    ref_norm = nn.utils.clip_grad_norm_(ref.parameters(), max_norm)
+    ref_before = nn.utils.parameters_to_vector(ref.parameters()).detach().clone()
+    ref_opt.step()
+    ref_moved = nn.utils.parameters_to_vector(ref.parameters()).detach() - ref_before
+    return norm.item(), moved, ref_norm.item(), ref_moved, scaler
+
+
+def test_amp_unscale_then_clip_matches_unscaled_training():
+    norm, moved, ref_norm, ref_moved, _ = _amp_pair(unscale_first=True)
+    assert ref_norm > 1.0  # clipping acts in this example
+    assert norm == pytest.approx(ref_norm, rel=1e-2)
+    torch.testing.assert_close(moved, ref_moved, rtol=1e-2, atol=1e-4)
+    assert moved.norm().item() == pytest.approx(0.1 * 1.0, rel=1e-3)  # lr * c
+
+
+def test_amp_clipping_scaled_grads_is_wrong_by_the_scale():
+    norm, moved, ref_norm, _, scaler = _amp_pair(unscale_first=False)
+    scale = 1024.0
+    assert scaler.get_scale() == scale  # finite gradients: the step was taken, scale unchanged
+    assert norm == pytest.approx(scale * ref_norm, rel=1e-2)  # clipping saw S * ||g||
+    # the update is c/S long instead of c: S times too small
+    assert moved.norm().item() == pytest.approx(0.1 * 1.0 / scale, rel=1e-2)
+
+
+def test_amp_inf_gradient_skips_step_and_halves_scale():
+    model, opt, scaler = amp.make_amp_setup()
+    before = nn.utils.parameters_to_vector(model.parameters()).detach().clone()
+    x, y = torch.randn(8, 8), torch.full((8, 1), 1e30)  # squared error overflows: inf loss
+    amp.amp_step(model, opt, scaler, x, y, max_norm=1.0)
+    assert torch.equal(before, nn.utils.parameters_to_vector(model.parameters()).detach())
+    assert scaler.get_scale() == 512.0
+
+
+# --- non-finite gradients ----------------------------------------------------------------------
+def test_default_clip_turns_inf_into_nan_and_zeros():
+    model, _ = nonfinite.poisoned_grads("inf")
+    norm = nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    assert math.isinf(norm.item())
+    g = _flat(p.grad for p in model.parameters())
+    assert math.isnan(g[0].item()) and bool((g[1:] == 0).all())  # inf*0 = NaN, the rest scaled to 0
+    model, _ = nonfinite.poisoned_grads("nan")
+    assert math.isnan(nn.utils.clip_grad_norm_(model.parameters(), 1.0).item())
+    assert bool(torch.isnan(_flat(p.grad for p in model.parameters())).all())  # NaN everywhere
+
+
+@pytest.mark.parametrize("kind", ["inf", "nan"])
+def test_error_if_nonfinite_raises(kind):
+    model, _ = nonfinite.poisoned_grads(kind)
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0, error_if_nonfinite=True)
+
+
+@pytest.mark.parametrize("kind", ["inf", "nan"])
+def test_clip_and_step_skips_nonfinite(kind):
+    model, opt = nonfinite.poisoned_grads(kind)
+    before = [p.detach().clone() for p in model.parameters()]
+    norm, stepped = nonfinite.clip_and_step(model, opt, 1.0)
+    assert not stepped and not math.isfinite(norm)
+    assert all(torch.equal(a, p) for a, p in zip(before, model.parameters()))
+    assert all(p.grad is None for p in model.parameters())
+    # a finite batch still steps, with the clipped gradient
+    model(torch.randn(4, 3)).sum().backward()
+    norm, stepped = nonfinite.clip_and_step(model, opt, 1.0)
+    assert stepped and math.isfinite(norm)
+    assert not all(torch.equal(a, p) for a, p in zip(before, model.parameters()))
+
+
+# --- every snippet runs as a reader would run it ------------------------------------------------
+@pytest.mark.parametrize("name", ["clip_basics", "clip_monitor", "clip_lr_coupling", "clip_amp",
+                                  "clip_nonfinite"])
+def test_snippet_demo_runs(name):
+    import runpy
+    path = load_snippet.__globals__["SNIPPETS"] / "gradient_clipping" / f"{name}.py"
+    runpy.run_path(str(path), run_name="__main__")
