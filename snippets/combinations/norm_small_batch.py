@@ -1,4 +1,4 @@
-"""How much one image's normalized output depends on the other images in its batch: BN vs GroupNorm."""
+"""How much one image's normalized output depends on its batchmates: BatchNorm vs GroupNorm."""
 import torch
 from torch import nn
 
