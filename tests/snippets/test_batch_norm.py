@@ -247,6 +247,21 @@ def test_gradient_accumulation_does_not_enlarge_the_bn_batch(kind):
         assert gap > 1e-3
 
 
+@pytest.mark.parametrize("kind", ["group", "layer"])
+def test_group_and_layer_norm_behave_the_same_in_train_and_eval(kind):
+    """Claim: GroupNorm and LayerNorm compute statistics per sample, so training and evaluation
+    mode give the same output and one sample's output does not depend on its batch-mates."""
+    torch.manual_seed(0)
+    model = norm_compare.make_mlp(kind)
+    x = torch.randn(8, 64)
+    with torch.no_grad():
+        train_out = model.train()(x)
+        eval_out = model.eval()(x)
+        alone = model(x[:1])
+    torch.testing.assert_close(train_out, eval_out)
+    torch.testing.assert_close(alone, train_out[:1])
+
+
 # ---------------------------------------------------------------- train vs eval mode
 
 @pytest.fixture(scope="module")
