@@ -10,12 +10,12 @@ CLI: ``python -m buildtools.figures [--force] [--jobs N] [--timeout S]`` draws t
 import argparse
 import ast
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,33 +75,50 @@ def cache_key(snippet: Path) -> str:
     return digest.hexdigest()[:20]
 
 
-def render(job: Job, cache_dir: Path, timeout: float) -> Path:
-    """Run the snippet unless its figures are cached; return the cache folder holding them."""
-    done = cache_dir / job.key
-    if done.is_dir():
-        return done
+def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) -> list[str]:
+    """Run the snippets of `jobs` (none cached) in one renderer process; return error messages.
+
+    The renderer imports torch and matplotlib once and forks a child per snippet. A job's figures
+    move into ``cache_dir/<key>`` only when it succeeded, so a failure is never cached.
+    """
+    if not jobs:
+        return []
     cache_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{job.key}.", dir=cache_dir))
+    work = {job: Path(tempfile.mkdtemp(prefix=f"{job.key}.", dir=cache_dir)) for job in jobs}
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "buildtools.render_figures", str(job.snippet), str(work),
-               str(job.snippet.parent / GLOSSARY_NAME)]
-    name = job.snippet.relative_to(ROOT) if job.snippet.is_relative_to(ROOT) else job.snippet
-    try:
-        result = subprocess.run(command, cwd=job.snippet.parent, env=env, capture_output=True,
-                                text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        shutil.rmtree(work, ignore_errors=True)
-        raise FigureError(f"{name}: ran past the {timeout:.0f} s limit for a figure snippet") from None
-    if result.returncode != 0:
-        shutil.rmtree(work, ignore_errors=True)
-        tail = "\n".join(result.stderr.strip().splitlines()[-25:])
-        raise FigureError(f"{name} failed (exit {result.returncode}):\n{tail}")
-    try:
-        work.rename(done)
-    except OSError:  # another build finished the same job first
-        shutil.rmtree(work, ignore_errors=True)
-    return done
+    request = json.dumps([[str(job.snippet), str(work[job]), str(job.snippet.parent / GLOSSARY_NAME)]
+                          for job in jobs])
+    command = [sys.executable, "-m", "buildtools.render_figures", "--serve", str(parallel), str(timeout)]
+    result = subprocess.run(command, input=request, env=env, capture_output=True, text=True,
+                            timeout=timeout * len(jobs) + 60)
+    outcomes = {}
+    for line in result.stdout.splitlines():
+        if line.startswith("{"):
+            outcome = json.loads(line)
+            outcomes[outcome["job"]] = outcome
+    errors = []
+    for index, job in enumerate(jobs):
+        name = job.snippet.relative_to(job.snippet.parents[2]).as_posix()
+        outcome, folder = outcomes.get(index), work[job]
+        log = folder / "log.txt"
+        if outcome and outcome["code"] == 0:
+            log.unlink(missing_ok=True)
+            try:
+                folder.rename(cache_dir / job.key)
+            except OSError:  # a concurrent build cached the same job first
+                shutil.rmtree(folder, ignore_errors=True)
+            continue
+        tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-25:]) if log.exists() else ""
+        shutil.rmtree(folder, ignore_errors=True)
+        if outcome is None:
+            errors.append(f"{name}: the renderer stopped before it ran (exit {result.returncode}):\n"
+                          f"{result.stderr.strip()[-2000:]}")
+        elif outcome["timed_out"]:
+            errors.append(f"{name}: ran past the {timeout:.0f} s limit for a figure snippet")
+        else:
+            errors.append(f"{name} failed (exit {outcome['code']}):\n{tail}")
+    return errors
 
 
 def sync(source: Path, target: Path, stem: str) -> set[Path]:
@@ -120,22 +137,18 @@ def sync(source: Path, target: Path, stem: str) -> set[Path]:
 def build_figures(root: Path = ROOT, force: bool = False, jobs: int | None = None,
                   timeout: float = DEFAULT_TIMEOUT) -> dict:
     """Draw every plot snippet's figures into ``docs/figures``; return counts for reporting."""
+    root = root.resolve()  # the renderer's children chdir to their snippet's folder
     snippets_dir, out_dir = root / "snippets", root / "docs" / "figures"
     cache_dir = root / ".cache" / "figures"
     if force:
         shutil.rmtree(cache_dir, ignore_errors=True)
     todo = [Job(path, cache_key(path)) for path in plot_snippets(snippets_dir)]
     ran = [job for job in todo if not (cache_dir / job.key).is_dir()]
-    workers = jobs or min(len(ran), os.cpu_count() or 1) or 1
-    with ThreadPoolExecutor(workers) as pool:
-        futures = {job: pool.submit(render, job, cache_dir, timeout) for job in todo}
-        errors = []
-        written = set()
-        for job, future in futures.items():
-            try:
-                written |= sync(future.result(), out_dir / job.topic, job.snippet.stem)
-            except FigureError as error:
-                errors.append(str(error))
+    errors = render_all(ran, cache_dir, jobs or os.cpu_count() or 1, timeout)
+    written = set()
+    for job in todo:
+        if (cache_dir / job.key).is_dir():
+            written |= sync(cache_dir / job.key, out_dir / job.topic, job.snippet.stem)
     if errors:
         raise FigureError("figure snippets failed:\n" + "\n\n".join(errors))
     for stale in set(out_dir.glob("*/*.svg")) - written:

@@ -1,11 +1,20 @@
-"""Run one plot_ snippet headless and save every figure it opened as SVG, in English and Chinese.
+"""Run plot_ snippets headless and save every figure each opened as SVG, in English and Chinese.
 
-This runs in a child process (see ``figures.py``) so a snippet cannot disturb the build, and so a
-hang can be killed. Usage: ``python -m buildtools.render_figures SNIPPET OUT_DIR [GLOSSARY]``.
-Writes ``OUT_DIR/<n>.svg`` (English) and ``OUT_DIR/<n>.zh.svg`` (Chinese), n = 1, 2, ...
-Exit code 3: a figure text has no Chinese translation, or a glyph is missing from the fonts.
+Each snippet runs in a process of its own, so it cannot disturb the build or another snippet, and a
+hang can be killed. Writes ``OUT_DIR/<n>.svg`` (English) and ``OUT_DIR/<n>.zh.svg`` (Chinese),
+n = 1, 2, ... Exit code 3: a figure text has no Chinese translation, or a glyph is missing.
+
+- ``python -m buildtools.render_figures SNIPPET OUT_DIR [GLOSSARY]`` renders one snippet.
+- ``python -m buildtools.render_figures --serve JOBS TIMEOUT`` reads a JSON list of
+  ``[snippet, out_dir, glossary]`` on stdin and renders them JOBS at a time, each in a child forked
+  from this process after torch and matplotlib are imported once (importing them is most of a small
+  snippet's run time). It prints one JSON line per job: ``{"job": i, "code": c, "timed_out": b}``;
+  a child's output goes to ``OUT_DIR/log.txt``.
 """
+import json
 import os
+import signal
+import time
 import re
 import runpy
 import sys
@@ -75,16 +84,20 @@ def translate_figure(fig, glossary, missing):
             artist.set_text(tr(text))
 
 
-def main(argv):
-    snippet, out_dir = Path(argv[0]).resolve(), Path(argv[1])
-    glossary_path = argv[2] if len(argv) > 2 else "figures.zh.yml"
-    glossary = load_glossary(glossary_path)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def prepare():
+    """Set up matplotlib once per process: CJK font, deterministic SVG style, no-op plt.show()."""
     font_path = Path(__import__("noto_cjk_sans_otc").__file__).parent / "NotoSansCJK-Regular.ttc"
     font_manager.fontManager.addfont(str(font_path))
     plt.rcParams.update(STYLE)
     plt.show = lambda *args, **kwargs: None  # the snippet ends with plt.show(); keep figures open
 
+
+def render(snippet, out_dir, glossary_path):
+    """Run one snippet in this process and save its figures; return the exit code."""
+    snippet, out_dir = Path(snippet).resolve(), Path(out_dir)
+    glossary = load_glossary(glossary_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    os.chdir(snippet.parent)
     sys.path.insert(0, str(snippet.parent))
     sys.argv = [str(snippet)]
     # matplotlib reports a glyph no font has as a warning, drawing a box: record them to fail on them
@@ -122,5 +135,61 @@ def save_all(out_dir, glossary):
     return missing
 
 
+def _child(job):
+    """In a forked child: send output to the job's log, render, exit without returning."""
+    snippet, out_dir, glossary = job
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    log = os.open(Path(out_dir) / "log.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)  # one child per core already; more threads only contend
+    code = 1
+    try:
+        code = render(snippet, out_dir, glossary)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def serve(jobs, parallel, timeout):
+    """Fork one child per job, at most `parallel` at a time; kill any that runs past `timeout`."""
+    try:
+        import torch  # noqa: F401  (imported once here, shared by every forked child)
+    except ImportError:
+        pass
+    prepare()
+    pending, running, killed = list(enumerate(jobs)), {}, set()
+    while pending or running:
+        while pending and len(running) < parallel:
+            index, job = pending.pop(0)
+            pid = os.fork()
+            if pid == 0:
+                _child(job)
+            running[pid] = (index, time.monotonic())
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid == 0:
+            for pid, (index, started) in running.items():
+                if time.monotonic() - started > timeout and pid not in killed:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.add(pid)
+            time.sleep(0.02)
+            continue
+        index, started = running.pop(pid)
+        code = os.waitstatus_to_exitcode(status)
+        print(json.dumps({"job": index, "code": code, "timed_out": pid in killed}), flush=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    if sys.argv[1:2] == ["--serve"]:
+        serve(json.load(sys.stdin), int(sys.argv[2]), float(sys.argv[3]))
+    else:
+        prepare()
+        sys.exit(render(*sys.argv[1:3], sys.argv[3] if len(sys.argv) > 3 else "figures.zh.yml"))
