@@ -1,22 +1,27 @@
-"""Clipping under mixed precision: unscale the gradients first, then clip, then let GradScaler step."""
+"""Clipping under mixed precision: unscale first, then clip, then let GradScaler step."""
+
 import torch
 from torch import nn
 
 
 # --8<-- [start:amp_step]
-def amp_step(model, optimizer, scaler, x, y, max_norm, device_type="cpu", unscale_first=True):
-    """One training step with autocast + GradScaler; returns the total norm that clipping saw."""
+def amp_step(
+    model, optimizer, scaler, x, y, max_norm, device_type="cpu", unscale_first=True
+):
+    """One step with autocast + GradScaler; returns the total norm that clipping saw."""
     with torch.autocast(device_type=device_type, dtype=torch.float16):
         loss = nn.functional.mse_loss(model(x).float(), y)
     optimizer.zero_grad()
-    scaler.scale(loss).backward()         # gradients are now multiplied by scaler.get_scale()
+    scaler.scale(loss).backward()  # gradients are now multiplied by scaler.get_scale()
     if unscale_first:
-        scaler.unscale_(optimizer)        # divide them back in place and record any inf/NaN
+        scaler.unscale_(optimizer)  # divide them back in place and record any inf/NaN
     # with unscale_first=False this compares c against scale * ||g||: the wrong order
     norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    scaler.step(optimizer)                # skips the step if unscale_ found inf/NaN
-    scaler.update()                       # halves the scale after a skipped step, grows it slowly
+    scaler.step(optimizer)  # skips the step if unscale_ found inf/NaN
+    scaler.update()  # halves the scale after a skipped step, grows it slowly
     return norm
+
+
 # --8<-- [end:amp_step]
 
 
@@ -35,7 +40,12 @@ if __name__ == "__main__":
     for unscale_first in (True, False):
         model, opt, scaler = make_amp_setup()
         before = nn.utils.parameters_to_vector(model.parameters()).detach().clone()
-        norm = amp_step(model, opt, scaler, x, y, max_norm=1.0, unscale_first=unscale_first)
+        norm = amp_step(
+            model, opt, scaler, x, y, max_norm=1.0, unscale_first=unscale_first
+        )
         moved = (nn.utils.parameters_to_vector(model.parameters()) - before).norm()
-        print(f"unscale_ before clipping: {unscale_first!s:5}  norm seen by clipping {norm:12.4f}  "
-              f"update length {moved:.3e}  (lr * c = 1e-1)")
+        print(
+            f"unscale_ before clipping: {unscale_first!s:5}  "
+            f"norm seen by clipping {norm:12.4f}  "
+            f"update length {moved:.3e}  (lr * c = 1e-1)"
+        )

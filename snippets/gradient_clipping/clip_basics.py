@@ -1,4 +1,5 @@
 """Clipping by norm and by value written out by hand, checked against torch.nn.utils."""
+
 import torch
 
 
@@ -6,22 +7,28 @@ import torch
 def clip_by_total_norm(grads, max_norm, eps=1e-6):
     """Scale all gradients by one factor so their joint L2 norm is at most max_norm.
 
-    Returns the total norm measured BEFORE clipping, like torch.nn.utils.clip_grad_norm_.
+    Returns the total norm measured BEFORE clipping, like clip_grad_norm_.
     """
-    total_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
-    # eps keeps the division finite for a zero gradient; the clamp means "never scale up"
+    total_norm = torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(g) for g in grads])
+    )
+    # eps: finite for a zero gradient; the clamp means "never scale up"
     scale = torch.clamp(max_norm / (total_norm + eps), max=1.0)
     for g in grads:
         g.mul_(scale)
     return total_norm
+
+
 # --8<-- [end:norm]
 
 
 # --8<-- [start:value]
 def clip_by_value(grads, clip_value):
-    """Clamp every gradient entry to [-clip_value, clip_value], like torch.nn.utils.clip_grad_value_."""
+    """Clamp each gradient entry to [-clip_value, clip_value], like clip_grad_value_."""
     for g in grads:
         g.clamp_(-clip_value, clip_value)
+
+
 # --8<-- [end:value]
 
 
@@ -32,20 +39,25 @@ def cosine(a, b):
 
 if __name__ == "__main__":
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
-    loss = model(torch.randn(16, 4)).pow(2).sum() * 10  # large loss -> gradient norm well above 1
+    model = torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)
+    )
+    # a large loss, so the gradient norm is well above the threshold
+    loss = model(torch.randn(16, 4)).pow(2).sum() * 10
     loss.backward()
-    ours = [p.grad.clone() for p in model.parameters()]
+    params = list(model.parameters())
+    ours = [p.grad.clone() for p in params]
     before = torch.cat([g.flatten() for g in ours])
 
     norm_ours = clip_by_total_norm(ours, max_norm=1.0)
-    norm_torch = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
-    after = torch.cat([p.grad.flatten() for p in model.parameters()])
+    norm_torch = torch.nn.utils.clip_grad_norm_(params, max_norm=1.0)
+    after = torch.cat([p.grad.flatten() for p in params])
+    gap = max((a - p.grad).abs().max().item() for a, p in zip(ours, params))
     print(f"total norm before clipping: ours {norm_ours:.4f}, torch {norm_torch:.4f}")
     print(f"norm after clipping: {after.norm():.6f} (threshold 1.0)")
-    print(f"max |ours - torch| = {max((a - p.grad).abs().max().item() for a, p in zip(ours, model.parameters())):.2e}")
+    print(f"max |ours - torch| = {gap:.2e}")
     print(f"cosine(before, after norm clipping) = {cosine(before, after):.6f}")
 
     by_value = before.clone()
     clip_by_value([by_value], clip_value=0.5)
-    print(f"cosine(before, after value clipping at 0.5) = {cosine(before, by_value):.6f}")
+    print(f"cosine(before, after value clipping, c=0.5) = {cosine(before, by_value):.6f}")

@@ -1,4 +1,5 @@
-"""Pick a clipping threshold from logged norms, and sweep thresholds to see too little and too much."""
+"""Pick a clipping threshold from logged norms; sweep it from too small to too large."""
+
 import torch
 
 from clip_train import final_loss, train
@@ -6,7 +7,7 @@ from clip_train import final_loss, train
 
 # --8<-- [start:percentile]
 def threshold_from_norms(norms, q=0.9):
-    """The q-quantile of the finite logged norms: about (1 - q) of such steps would be clipped."""
+    """The q-quantile of the finite logged norms: about 1 - q of such steps clip."""
     t = torch.tensor(norms, dtype=torch.float64)
     return torch.quantile(t[torch.isfinite(t)], q).item()
 
@@ -14,18 +15,28 @@ def threshold_from_norms(norms, q=0.9):
 def clipped_fraction(norms, max_norm):
     """Share of steps whose total norm exceeds max_norm (those get scaled down)."""
     return sum(n > max_norm for n in norms) / len(norms)
+
+
 # --8<-- [end:percentile]
 
 
 # --8<-- [start:sweep]
 def sweep_thresholds(thresholds, lr, steps=300):
-    """Final loss and clipped fraction of train() for each threshold (None = no clipping)."""
+    """Final loss and clipped fraction of train() per threshold (None = no clipping)."""
     rows = []
     for c in thresholds:
         run = train(max_norm=c, lr=lr, steps=steps)
-        rows.append({"max_norm": c, "lr": lr, "final_loss": final_loss(run),
-                     "clipped_fraction": run["log"].clipped_fraction()})
+        rows.append(
+            {
+                "max_norm": c,
+                "lr": lr,
+                "final_loss": final_loss(run),
+                "clipped_fraction": run["log"].clipped_fraction(),
+            }
+        )
     return rows
+
+
 # --8<-- [end:sweep]
 
 
@@ -34,6 +45,9 @@ if __name__ == "__main__":
     probe = train(lr=0.05)["log"].total  # a stable run that only logs, never clips
     for q in (0.5, 0.9, 0.99):
         c = threshold_from_norms(probe, q)
-        print(f"probe p{q * 100:g}: c = {c:.3f}, clips {clipped_fraction(probe, c):.1%} of the probe's steps")
+        print(
+            f"probe p{q * 100:g}: c = {c:.3f}, "
+            f"clips {clipped_fraction(probe, c):.1%} of the probe's steps"
+        )
     for row in sweep_thresholds([0.003, 0.03, 0.3, 1.0, 3.0, None], lr=0.2):
         print(row)

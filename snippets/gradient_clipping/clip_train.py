@@ -1,4 +1,5 @@
-"""A small regression MLP trained with SGD + momentum, with or without clipping by total norm."""
+"""A small regression MLP trained with SGD + momentum, with or without norm clipping."""
+
 import math
 
 import torch
@@ -18,14 +19,21 @@ def make_regression(n=2048, dim=8, seed=0):
 
 
 def make_mlp(dim=8, width=64):
-    return nn.Sequential(nn.Linear(dim, width), nn.Tanh(),
-                         nn.Linear(width, width), nn.Tanh(), nn.Linear(width, 1))
+    return nn.Sequential(
+        nn.Linear(dim, width),
+        nn.Tanh(),
+        nn.Linear(width, width),
+        nn.Tanh(),
+        nn.Linear(width, 1),
+    )
+
+
 # --8<-- [end:task]
 
 
 # --8<-- [start:train]
 def train(max_norm=None, lr=0.2, momentum=0.9, steps=300, batch_size=32, seed=0):
-    """SGD on make_regression; max_norm=None trains without clipping (norms are still logged)."""
+    """SGD on make_regression; max_norm=None: no clipping (norms are still logged)."""
     torch.manual_seed(seed)
     model = make_mlp()
     x, y = make_regression(seed=seed)
@@ -44,21 +52,30 @@ def train(max_norm=None, lr=0.2, momentum=0.9, steps=300, batch_size=32, seed=0)
         log.clip_and_log(model)  # clips only if max_norm is finite
         opt.step()
     return {"losses": losses, "log": log, "model": model}
+
+
 # --8<-- [end:train]
 
 
 def final_loss(run, last=50):
     """Mean training loss over the last `last` steps (inf if the run blew up)."""
     tail = run["losses"][-last:]
-    return sum(tail) / len(tail) if all(math.isfinite(v) for v in tail) else float("inf")
+    return (
+        sum(tail) / len(tail) if all(math.isfinite(v) for v in tail) else float("inf")
+    )
 
 
 if __name__ == "__main__":
     torch.set_num_threads(1)  # a tiny model: more threads only add overhead
-    for name, kwargs in [("no clipping, lr=0.05", dict(lr=0.05)),
-                         ("no clipping, lr=0.2", dict(lr=0.2)),
-                         ("clip c=1,    lr=0.2", dict(lr=0.2, max_norm=1.0))]:
+    for name, kwargs in [
+        ("no clipping, lr=0.05", dict(lr=0.05)),
+        ("no clipping, lr=0.2", dict(lr=0.2)),
+        ("clip c=1,    lr=0.2", dict(lr=0.2, max_norm=1.0)),
+    ]:
         run = train(**kwargs)
-        print(f"{name}: steps run {len(run['losses'])}, first loss {run['losses'][0]:.3f}, "
-              f"last loss {run['losses'][-1]:.3g}, final (mean of last 50) {final_loss(run):.3g}, "
-              f"clipped fraction {run['log'].clipped_fraction():.2f}")
+        print(
+            f"{name}: steps run {len(run['losses'])}, first loss {run['losses'][0]:.3f}, "
+            f"last loss {run['losses'][-1]:.3g}, "
+            f"final (mean of last 50) {final_loss(run):.3g}, "
+            f"clipped fraction {run['log'].clipped_fraction():.2f}"
+        )

@@ -1,4 +1,5 @@
 """Final loss and clipped fraction against the threshold, at two learning rates."""
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -7,14 +8,20 @@ from clip_train import train
 
 torch.set_num_threads(1)  # a tiny model: more threads only add overhead
 thresholds = [0.003, 0.01, 0.03, 0.3, 1.0, 3.0]
-probe = train(lr=0.05, steps=200)["log"].total  # norms of a stable run that only logs
+probe = train(lr=0.05, steps=200)["log"].total  # a stable run that only logs norms
 
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 6.2), sharex=True)
 for lr, color in [(0.2, "tab:blue"), (0.4, "tab:orange")]:
     rows = sweep_thresholds(thresholds, lr=lr, steps=200)
     losses = [r["final_loss"] for r in rows]  # every clipped run stays finite here
     top.plot(thresholds, losses, "o-", color=color, label=f"lr = {lr:g}")
-    bottom.plot(thresholds, [r["clipped_fraction"] for r in rows], "o-", color=color, label=f"lr = {lr:g}")
+    bottom.plot(
+        thresholds,
+        [r["clipped_fraction"] for r in rows],
+        "o-",
+        color=color,
+        label=f"lr = {lr:g}",
+    )
 for q, ls in [(0.9, "--"), (0.99, ":")]:
     c = threshold_from_norms(probe, q)
     for ax in (top, bottom):

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from tests.support import load_snippet
+from tests.support import SNIPPETS, load_snippet
 
 basics = load_snippet("gradient_clipping/clip_basics.py")
 monitor = load_snippet("gradient_clipping/clip_monitor.py")
@@ -71,7 +71,7 @@ def test_clip_by_value_matches_torch_and_turns_direction():
 
 def test_2d_examples_in_the_figure():
     plot_grads = [(2.6, 0.6), (0.5, 2.4), (-1.8, -1.8), (0.6, -0.3), (-2.4, 1.0)]
-    src = (load_snippet.__globals__["SNIPPETS"] / "gradient_clipping/plot_clip_2d.py").read_text()
+    src = (SNIPPETS / "gradient_clipping/plot_clip_2d.py").read_text()
     assert f"GRADS = {plot_grads}" in src
     for g in plot_grads:
         g = torch.tensor(g)
@@ -308,5 +308,5 @@ def test_clip_and_step_skips_nonfinite(kind):
                                   "clip_nonfinite"])
 def test_snippet_demo_runs(name):
     import runpy
-    path = load_snippet.__globals__["SNIPPETS"] / "gradient_clipping" / f"{name}.py"
+    path = SNIPPETS / "gradient_clipping" / f"{name}.py"
     runpy.run_path(str(path), run_name="__main__")
