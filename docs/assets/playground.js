@@ -58,7 +58,7 @@
       readout_hint: "Point at the curve, or focus it and press the arrow keys, to read a value.",
       legend_a: "A: current settings",
       legend_b: "B: pinned",
-      not_drawn: "Not drawn: fix the settings marked below the controls.",
+      not_drawn: "Not drawn: correct the settings flagged in the controls.",
       e_number: "Enter a number.",
       e_positive: "Must be above 0.",
       e_nonneg: "Must be 0 or more.",
@@ -120,7 +120,7 @@
       readout_hint: "将指针移到曲线上，或聚焦曲线后按方向键，即可读取数值。",
       legend_a: "A：当前设置",
       legend_b: "B：已固定",
-      not_drawn: "未绘制：请先修正控件下方标出的设置。",
+      not_drawn: "未绘制：请先修正控件中标出的设置。",
       e_number: "请输入一个数。",
       e_positive: "必须大于 0。",
       e_nonneg: "必须大于或等于 0。",
@@ -596,7 +596,10 @@
     imports.sort();
     var lr = fam === "onecycle" ? pyFloat(v.max_lr) : pyFloat(v.lr);
     var out = [
-      "\"\"\"Learning-rate schedule from the handbook's playground: " + summary + ", " + n + " steps.\"\"\"",
+      "\"\"\"Learning-rate schedule from the handbook's playground.",
+      "",
+      summary.charAt(0).toUpperCase() + summary.slice(1) + ", " + n + " steps in all.",
+      "\"\"\"",
       "import torch",
       "from torch.optim.lr_scheduler import " + imports.join(", "),
     ].concat(pre.length ? pre : [""]).concat([
@@ -809,7 +812,7 @@
     current = compute(state);
     showErrors(current.errors);
     pinnedCurve = pinned ? compute(pinned).curve : null;
-    ui.code.textContent = current.curve ? codeFor(state, current.values) : "";
+    ui.code.textContent = current.curve ? codeFor(state, current.values) : "# " + t("not_drawn");
     ui.copy.disabled = !current.curve;
     ui.pin.disabled = !current.curve;
     ui.unpin.disabled = !pinned;
