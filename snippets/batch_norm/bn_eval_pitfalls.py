@@ -20,7 +20,8 @@ def predict(model, x, y, batch_size, train_mode, one_class_batches=False):
         x, y = x[order], y[order]
     n = len(x) // batch_size * batch_size  # drop a last partial batch: it might hold one sample
     with torch.no_grad():
-        preds = torch.cat([model(x[i:i + batch_size]).argmax(dim=1) for i in range(0, n, batch_size)])
+        preds = torch.cat([model(x[i:i + batch_size]).argmax(dim=1)
+                           for i in range(0, n, batch_size)])
     return preds, y[:n]
 
 
@@ -37,7 +38,7 @@ def companion_effect(model, x, train_mode):
 
 # --8<-- [start:side-effect]
 def running_mean_drift(model, x):
-    """How far one forward pass in training mode, under no_grad, moves the first BN's running_mean."""
+    """How far one training-mode forward, under no_grad, moves the first BN's running_mean."""
     model = copy.deepcopy(model)
     bn = next(m for m in model.modules() if isinstance(m, nn.BatchNorm1d))
     before = bn.running_mean.clone()
@@ -71,9 +72,11 @@ if __name__ == "__main__":
     torch.manual_seed(0)
     model = train_mlp("batch", batch_size=32, epochs=1)
     x = digits_split()[2]
-    print("logit change of one sample when its batch-mates change: train mode",
-          f"{companion_effect(model, x, True):.3f}, eval mode {companion_effect(model, x, False):.3f}")
-    print(f"running_mean moved by {running_mean_drift(model, x):.3f} after one no_grad forward in train mode")
+    print("logit change of one sample when its batch-mates change:",
+          f"train mode {companion_effect(model, x, True):.3f},",
+          f"eval mode {companion_effect(model, x, False):.3f}")
+    print(f"running_mean moved by {running_mean_drift(model, x):.3f}",
+          "after one no_grad forward in train mode")
     model.train()
     try:
         model(x[:1])

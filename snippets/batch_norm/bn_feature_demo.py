@@ -5,7 +5,7 @@ from torch import nn
 
 # --8<-- [start:features]
 def features_before_after(n=1000, seed=0):
-    """Return (x, y): a batch of 3 features and the same batch after a fresh BN layer (train mode)."""
+    """Return (x, y): 3 features of n samples, and the same batch after a fresh BN (train mode)."""
     g = torch.Generator().manual_seed(seed)
     x = torch.stack([
         torch.normal(2.0, 1.0, size=(n,), generator=g),  # mean 2, std 1
@@ -27,7 +27,6 @@ def skewness(t):
 
 if __name__ == "__main__":
     x, y = features_before_after()
-    print("before: mean", x.mean(0).numpy().round(3), "std", x.std(0, correction=0).numpy().round(3),
-          "skew", skewness(x).numpy().round(3))
-    print("after:  mean", y.mean(0).numpy().round(3), "std", y.std(0, correction=0).numpy().round(3),
-          "skew", skewness(y).numpy().round(3))
+    for label, t in [("before", x), ("after ", y)]:
+        print(f"{label}: mean", t.mean(0).numpy().round(3),
+              "std", t.std(0, correction=0).numpy().round(3), "skew", skewness(t).numpy().round(3))

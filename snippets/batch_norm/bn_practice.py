@@ -1,4 +1,4 @@
-"""BN in practice: the conv-BN-ReLU block, no weight decay on BN parameters, frozen BN for fine-tuning."""
+"""BN in practice: conv-BN-ReLU block, no weight decay on BN parameters, frozen BN when fine-tuning."""
 import torch
 from torch import nn
 
@@ -21,7 +21,7 @@ NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm,
 
 
 def param_groups(model, weight_decay):
-    """Two optimizer groups: weights of conv/linear layers decay; norm gamma/beta and biases do not."""
+    """Two optimizer groups: conv/linear weights decay; norm gamma/beta and biases do not."""
     decay, no_decay = [], []
     for module in model.modules():
         for name, param in module.named_parameters(recurse=False):
@@ -41,7 +41,8 @@ BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
 
 def freeze_bn(model, freeze_affine=True):
-    """Put every BN layer in eval mode (use and keep the running stats); optionally freeze gamma, beta.
+    """Put every BN layer in eval mode (use, never update, the running stats); optionally
+    freeze gamma and beta too.
 
     model.train() switches BN back to training mode: call this again after every model.train().
     """
@@ -65,7 +66,8 @@ if __name__ == "__main__":
     torch.manual_seed(0)
     model = small_cnn()
     groups = param_groups(model, weight_decay=5e-4)
-    print(f"decay: {len(groups[0]['params'])} tensors, no decay: {len(groups[1]['params'])} tensors")
+    print(f"decay: {len(groups[0]['params'])} tensors,",
+          f"no decay: {len(groups[1]['params'])} tensors")
 
     # --8<-- [start:finetune]
     model.train()

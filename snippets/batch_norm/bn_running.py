@@ -22,6 +22,6 @@ def running_stats_trace(momentum, steps=150, batch_size=32, mean=3.0, std=2.0, s
 if __name__ == "__main__":
     for momentum in [0.1, 0.01, None]:
         means, variances = running_stats_trace(momentum)
-        print(f"momentum={momentum}: running_mean after 10/50/150 steps "
-              f"{means[9]:.3f} / {means[49]:.3f} / {means[-1]:.3f} (true 3.0), "
-              f"running_var {variances[9]:.3f} / {variances[49]:.3f} / {variances[-1]:.3f} (true 4.0)")
+        print(f"momentum={momentum}: after 10/50/150 steps running_mean "
+              f"{means[9]:.3f} / {means[49]:.3f} / {means[-1]:.3f} (true 3.0), running_var "
+              f"{variances[9]:.3f} / {variances[49]:.3f} / {variances[-1]:.3f} (true 4.0)")

@@ -56,7 +56,8 @@ class ScratchBatchNorm(nn.Module):
             return y
         # evaluation: a fixed affine map built from the running estimates
         shape = [1, -1] + [1] * (x.dim() - 2)
-        x_hat = (x - self.running_mean.view(shape)) / torch.sqrt(self.running_var.view(shape) + self.eps)
+        mean, var = self.running_mean.view(shape), self.running_var.view(shape)
+        x_hat = (x - mean) / torch.sqrt(var + self.eps)
         return self.weight.view(shape) * x_hat + self.bias.view(shape)
 # --8<-- [end:module]
 
