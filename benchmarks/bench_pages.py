@@ -1,0 +1,225 @@
+"""Page quality of the built site, per page type and language: Lighthouse scores and first-load bytes.
+
+Usage: ``python benchmarks/bench_pages.py [SITE_DIR] [--plain] [--desktop] [--json OUT.json]``
+(no SITE_DIR: builds the site into a temporary folder first). Not a test: it prints numbers.
+The site is served on 127.0.0.1 with text files gzip-compressed, as static hosts serve them
+(``--plain``: uncompressed, like ``mkdocs serve`` and the tests' server).
+
+Bytes: each page is loaded once with an empty cache in the local Chromium (Playwright), until the
+network is idle, so the search index the search worker fetches is counted too; every transfer
+(headers + body, as Chromium reports them) is put under HTML, CSS, JS, fonts, images, the search
+index or other. Targets: at most 300 KB per first load without the search index.
+
+Lighthouse: npm ``lighthouse@12`` (13.x needs a newer Node), run offline against the local
+Chromium with the same flags as the tests. Found through $LIGHTHOUSE, ./node_modules/.bin or PATH;
+if missing, the script says how to install it and prints the byte table alone. Target: every
+score at least 95.
+"""
+import argparse
+import contextlib
+import functools
+import gzip
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from buildtools.browser import CHROMIUM_ARGS, INSTALL_HINT, chromium, chromium_path, serve  # noqa: E402
+
+PAGES = {"home": "", "chapter": "lr-decay/", "contributing": "contributing/"}
+LANG_PREFIX = {"en": "", "zh": "zh/"}
+KINDS = ("html", "css", "js", "fonts", "images", "search index", "other")
+CATEGORIES = {"performance": "perf", "accessibility": "a11y", "best-practices": "best", "seo": "seo"}
+BUDGET_BYTES = 300 * 1024
+TARGET_SCORE = 95
+LIGHTHOUSE_HINT = ("Lighthouse not found: npm install --prefix /tmp/lh lighthouse@12 && "
+                   "export LIGHTHOUSE=/tmp/lh/node_modules/.bin/lighthouse")
+
+
+COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".map", ".txt")
+
+
+class _GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, text ones gzip-compressed as static hosts (GitHub Pages, Netlify...) serve them."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        if self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if ("gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file()
+                or path.suffix not in COMPRESSIBLE):
+            return super().do_GET()
+        body = _gzipped(path)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@functools.lru_cache(maxsize=None)
+def _gzipped(path: Path) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+
+
+@contextlib.contextmanager
+def serve_gzip(site_dir: Path):
+    """Like buildtools.browser.serve, but compressing text files; yields the base URL."""
+    handler = functools.partial(_GzipHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def kind_of(url: str, resource_type: str) -> str:
+    path = url.split("?")[0].split("#")[0].lower()
+    if path.endswith("search_index.json"):
+        return "search index"
+    if resource_type == "document" or path.endswith((".html", "/")):
+        return "html"
+    if path.endswith(".css"):
+        return "css"
+    if path.endswith((".js", ".mjs")):
+        return "js"
+    if path.endswith((".woff2", ".woff", ".ttf", ".otf")):
+        return "fonts"
+    if path.endswith((".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".avif")):
+        return "images"
+    return "other"
+
+
+def measure_bytes(base: str, targets):
+    """{(type, lang): {kind: bytes}} for a first load of each page with an empty cache."""
+    results = {}
+    with tempfile.TemporaryDirectory() as profile, chromium(Path(profile)) as context:
+        page = context.pages[0] if context.pages else context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        transfers = []
+
+        def finished(request):
+            sizes = request.sizes()
+            transfers.append((request.url, request.resource_type,
+                              sizes["responseBodySize"] + sizes["responseHeadersSize"], request))
+
+        context.on("requestfinished", finished)
+        for key, url in targets:
+            cdp.send("Network.clearBrowserCache")
+            transfers.clear()
+            page.goto(url, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            counts = dict.fromkeys(KINDS, 0)
+            for request_url, resource_type, size, _ in transfers:
+                counts[kind_of(request_url, resource_type)] += size
+            results[key] = counts
+    return results
+
+
+def find_lighthouse():
+    for candidate in (os.environ.get("LIGHTHOUSE"), ROOT / "node_modules/.bin/lighthouse",
+                      shutil.which("lighthouse")):
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    return None
+
+
+def run_lighthouse(lighthouse: str, url: str, desktop: bool):
+    flags = " ".join(f'"{a}"' if " " in a else a for a in ["--headless=new", *CHROMIUM_ARGS])
+    command = [lighthouse, url, "--output=json", "--output-path=stdout", "--quiet",
+               f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={flags}"]
+    if desktop:
+        command.append("--preset=desktop")
+    env = dict(os.environ, CHROME_PATH=chromium_path())
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"lighthouse failed on {url}: {result.stderr[-2000:]}")
+    report = json.loads(result.stdout)
+    scores = {name: round(100 * (report["categories"][name]["score"] or 0)) for name in CATEGORIES}
+    failing = sorted({
+        f"{audit['id']} ({audit['score']})"
+        for category in report["categories"].values() for ref in category["auditRefs"]
+        if ref.get("weight", 0) > 0
+        for audit in [report["audits"][ref["id"]]]
+        if audit.get("score") is not None and audit["score"] < 1})
+    return scores, failing
+
+
+def build_site(into: Path) -> Path:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(into)],
+                   cwd=ROOT, env=env, check=True)
+    return into
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("site", nargs="?", help="a built site (default: build one now)")
+    parser.add_argument("--desktop", action="store_true", help="Lighthouse's desktop preset (default: mobile)")
+    parser.add_argument("--plain", action="store_true",
+                        help="serve without compression (Python's http.server) instead of gzip")
+    parser.add_argument("--json", help="also write every number to this file")
+    args = parser.parse_args(argv)
+    if not chromium_path():
+        sys.exit(INSTALL_HINT)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        site = Path(args.site) if args.site else build_site(Path(scratch) / "site")
+        server = serve if args.plain else serve_gzip
+        with server(site) as base:
+            targets = [((name, lang), f"{base}/{LANG_PREFIX[lang]}{rel}")
+                       for name, rel in PAGES.items() for lang in LANG_PREFIX]
+            weights = measure_bytes(base, targets)
+            lighthouse = find_lighthouse()
+            scores, failing = {}, {}
+            if lighthouse:
+                for key, url in targets:
+                    scores[key], failing[key] = run_lighthouse(lighthouse, url, args.desktop)
+
+    served = "uncompressed" if args.plain else "text gzip-compressed"
+    print(f"First load with an empty cache, {served}, KB transferred (1 KB = 1024 bytes); "
+          f"budget {BUDGET_BYTES // 1024} KB without the search index")
+    header = f"{'page':<16}" + "".join(f"{k:>9}" for k in ("html", "css", "js", "fonts", "images")) + \
+        f"{'other':>9}{'total*':>9}{'index':>9}  budget"
+    print(header)
+    for (name, lang), counts in weights.items():
+        total = sum(v for k, v in counts.items() if k != "search index")
+        cells = "".join(f"{counts[k] / 1024:>9.1f}" for k in ("html", "css", "js", "fonts", "images", "other"))
+        print(f"{name + ' ' + lang:<16}{cells}{total / 1024:>9.1f}{counts['search index'] / 1024:>9.1f}  "
+              f"{'ok' if total <= BUDGET_BYTES else 'OVER'}")
+    print("* total without the search index")
+    print()
+    if not lighthouse:
+        print(LIGHTHOUSE_HINT)
+    else:
+        preset = "desktop" if args.desktop else "mobile"
+        print(f"Lighthouse 12 ({preset}, simulated throttling); target {TARGET_SCORE} or more")
+        print(f"{'page':<16}" + "".join(f"{short:>7}" for short in CATEGORIES.values()) + "  below 1")
+        for (name, lang), score in scores.items():
+            cells = "".join(f"{score[c]:>7}" for c in CATEGORIES)
+            low = "" if all(s >= TARGET_SCORE for s in score.values()) else "  << under target"
+            print(f"{name + ' ' + lang:<16}{cells}  {', '.join(failing[(name, lang)]) or '-'}{low}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "bytes": {f"{n} {l}": c for (n, l), c in weights.items()},
+            "lighthouse": {f"{n} {l}": s for (n, l), s in scores.items()},
+            "failing_audits": {f"{n} {l}": f for (n, l), f in failing.items()},
+        }, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""Every page of both languages as a reader's browser sees it: math, images, errors, switcher, hosts.
+
+Pages are discovered from the built site, so a new chapter is covered without touching this file.
+Each page is loaded once (by URL or through the language switcher) and what it shows is collected;
+the tests below then judge the collection.
+"""
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.browser.site_pages import lang_of, site_pages, twin_of
+from tests.conftest import ROOT
+
+DOCS = ROOT / "docs"
+
+# Collect what a reader sees. Text is gathered from text nodes outside code and outside the TeX
+# annotation each <math> carries (not displayed); collapsed blocks are opened first.
+COLLECT = """async () => {
+  document.querySelectorAll("details").forEach(d => d.open = true);
+  const images = [...document.querySelectorAll("img")];
+  await Promise.all(images.map(i => i.decode().catch(() => null)));
+  const skip = "pre, code, script, style, noscript, template, annotation, annotation-xml";
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode: n => n.parentElement && !n.parentElement.closest(skip)
+      ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT});
+  const text = [];
+  while (walker.nextNode()) text.push(walker.currentNode.nodeValue);
+  return {
+    lang: document.documentElement.lang,
+    math: document.querySelectorAll("math").length,
+    shownAnnotations: [...document.querySelectorAll("math annotation")]
+      .filter(a => getComputedStyle(a).display !== "none").length,
+    text: text.join(" "),
+    images: images.map(i => ({src: i.currentSrc || i.src, loaded: i.complete && i.naturalWidth > 0,
+                              alt: i.getAttribute("alt"), inArticle: !!i.closest("article")})),
+  };
+}"""
+
+RAW_TEX = re.compile(r"\\[A-Za-z]{2,}|\\[()\[\]]|\$\$|(?<!\\)\$(?=\S)[^$\n]+?(?<=\S)\$")
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass
+class Visit:
+    rel: str
+    lang: str
+    math: int
+    shown_annotations: int
+    text: str
+    images: list
+    landed: dict  # hreflang -> URL the language switcher landed on
+
+
+def switch_language(site_browser, lang):
+    """Open Material's language selector and follow its link to `lang`; return the URL landed on."""
+    page = site_browser.page
+    page.hover(".md-header__option .md-select")
+    with page.expect_navigation(wait_until="load"):
+        page.click(f'a.md-select__link[hreflang="{lang}"]')
+    return page.url
+
+
+def collect(site_browser, rel) -> Visit:
+    seen = site_browser.page.evaluate(COLLECT)
+    return Visit(rel, seen["lang"], seen["math"], seen["shownAnnotations"], seen["text"],
+                 seen["images"], {})
+
+
+@pytest.fixture(scope="session")
+def visits(site_browser):
+    """Load every page once: each English page by URL, then its Chinese twin through the switcher
+    and back; Chinese pages with no English twin by URL."""
+    b = site_browser
+    b.page.emulate_media(color_scheme="light")
+    rels = list(site_pages(b.site))
+    seen = {}
+    for rel in (r for r in rels if lang_of(r) == "en"):
+        b.goto(rel)
+        seen[rel] = collect(b, rel)
+        twin = twin_of(rel)
+        if twin in rels:
+            b.current = twin
+            seen[rel].landed["zh"] = switch_language(b, "zh")
+            seen[twin] = collect(b, twin)
+            b.current = rel
+            seen[twin].landed["en"] = switch_language(b, "en")
+    for rel in (r for r in rels if r not in seen):
+        b.goto(rel)
+        seen[rel] = collect(b, rel)
+    b.page.wait_for_load_state("networkidle")  # let the search worker finish its requests too
+    return seen
+
+
+def source_markdown(rel: str) -> Path | None:
+    """The Markdown a page was built from: 'zh/lr-decay/' -> docs/lr-decay.zh.md."""
+    lang = lang_of(rel)
+    slug = (rel[len("zh/"):] if lang == "zh" else rel).rstrip("/")
+    suffix = ".zh.md" if lang == "zh" else ".md"
+    for candidate in ([DOCS / f"index{suffix}"] if not slug else
+                      [DOCS / f"{slug}{suffix}", DOCS / slug / f"index{suffix}"]):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def tex_count(markdown: str) -> int:
+    """How many formulas ($...$ and $$...$$) the Markdown holds outside code."""
+    prose, fenced = [], None
+    for line in markdown.splitlines():
+        marker = re.match(r"\s*(`{3,}|~{3,})", line)
+        if marker and fenced is None:
+            fenced = marker.group(1)
+        elif marker and line.strip().startswith(fenced):
+            fenced = None
+        elif fenced is None:
+            prose.append(line)
+    text = re.sub(r"(`+).+?\1", "", "\n".join(prose))
+    display = re.findall(r"\$\$.+?\$\$", text, re.S)
+    text = re.sub(r"\$\$.+?\$\$", "", text, flags=re.S)
+    inline = re.findall(r"(?<![\\$])\$(?!\s)(?:\\.|[^\\$])+?(?<!\s)\$", text)
+    return len(display) + len(inline)
+
+
+def test_every_page_of_both_languages_was_visited(visits):
+    assert {v.lang for v in visits.values()} == {"en", "zh"}
+    for rel, visit in visits.items():
+        assert visit.lang == lang_of(rel), f"{rel}: <html lang={visit.lang}>"
+
+
+def test_formulas_are_typeset_where_the_markdown_has_tex(visits):
+    checked = 0
+    for rel, visit in visits.items():
+        source = source_markdown(rel)
+        if source is None:
+            continue
+        wanted = tex_count(source.read_text(encoding="utf-8"))
+        assert visit.math >= wanted, f"{rel}: {wanted} formulas in {source.name}, {visit.math} <math>"
+        checked += wanted
+    assert checked > 0, "no page has TeX: the formula check checked nothing"
+
+
+def test_no_raw_tex_is_visible(visits):
+    for rel, visit in visits.items():
+        raw = RAW_TEX.findall(visit.text)
+        assert not raw, f"{rel}: raw TeX shown: {raw[:5]}"
+        assert visit.shown_annotations == 0, f"{rel}: a formula's TeX annotation is displayed"
+
+
+def test_every_image_loads(visits):
+    images = [(rel, i) for rel, v in visits.items() for i in v.images]
+    assert images, "no page has an image"
+    broken = [f"{rel}: {i['src']}" for rel, i in images if not i["loaded"]]
+    assert not broken, broken
+
+
+def test_every_figure_has_alt_text_in_the_page_language(visits):
+    bad = []
+    for rel, visit in visits.items():
+        for image in (i for i in visit.images if i["inArticle"]):
+            alt = (image["alt"] or "").strip()
+            in_chinese = bool(CJK.search(alt))
+            if not alt or in_chinese != (visit.lang == "zh"):
+                bad.append(f"{rel}: {image['src'].rsplit('/', 1)[-1]} alt={alt!r}")
+    assert not bad, bad
+
+
+def test_no_console_errors_or_page_errors(visits, site_browser):
+    assert site_browser.console_errors == []
+    assert site_browser.page_errors == []
+
+
+def test_language_switcher_lands_on_the_twin_page(visits, site_browser):
+    pairs = 0
+    for rel, visit in visits.items():
+        for lang, landed in visit.landed.items():
+            assert landed == site_browser.url(twin_of(rel)), f"{rel}: switcher to {lang} landed on {landed}"
+            pairs += 1
+    assert pairs >= 2 * len([r for r in visits if lang_of(r) == "en"])
+
+
+def test_no_request_leaves_the_local_server(visits, site_browser):
+    local = site_browser.base + "/"
+    assert site_browser.requests, "no request was recorded"
+    # data: and blob: URLs are built inside the page (Material's icons); they ask no host
+    foreign = [(rel, url) for rel, url in site_browser.requests
+               if not url.startswith(local) and not url.startswith(("data:", "blob:"))]
+    assert not foreign, foreign
+
+
+@pytest.mark.parametrize("start, query", [("zh/", "学习率"), ("zh/", "余弦"), ("", "cosine")])
+def test_search_finds_the_learning_rate_page(site_browser, start, query):
+    b = site_browser
+    b.page.emulate_media(color_scheme="light")
+    b.goto(start)
+    # the first query can race the search worker still building its index: type it again if so
+    for _ in range(4):
+        b.page.fill("input.md-search__input", "")
+        b.page.fill("input.md-search__input", query)
+        try:
+            b.page.wait_for_selector(".md-search-result__item", timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            pass
+    links = b.page.eval_on_selector_all(".md-search-result__item a", "as => as.map(a => a.href)")
+    meta = b.page.inner_text(".md-search-result__meta")
+    assert any(f"/{start}lr-decay/" in link for link in links), f"{query!r}: {meta}: {links}"
+
+
+def luminance(css_color: str) -> float:
+    r, g, b, *alpha = (float(x) for x in re.findall(r"[\d.]+", css_color))
+    assert not alpha or alpha[0] > 0.9, f"translucent background {css_color}"
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_dark_mode_keeps_figures_on_a_light_background(visits, site_browser):
+    b = site_browser
+    with_figures = [rel for rel, v in visits.items() if any(i["inArticle"] for i in v.images)]
+    assert with_figures
+    b.page.emulate_media(color_scheme="dark")
+    try:
+        for rel in with_figures:
+            b.goto(rel)
+            colors = b.page.evaluate("""() => ({
+              scheme: document.body.getAttribute("data-md-color-scheme"),
+              body: getComputedStyle(document.body).backgroundColor,
+              figures: [...document.querySelectorAll("article img")]
+                .map(i => [i.getAttribute("src"), getComputedStyle(i).backgroundColor])})""")
+            assert colors["scheme"] == "slate", f"{rel}: dark mode not applied"
+            assert luminance(colors["body"]) < 0.25, f"{rel}: body {colors['body']} is not dark"
+            for src, background in colors["figures"]:
+                assert luminance(background) > 0.9, f"{rel}: {src} background {background} in dark mode"
+    finally:
+        b.page.emulate_media(color_scheme="light")
