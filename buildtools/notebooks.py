@@ -1,0 +1,67 @@
+"""Build the site's Jupyter notebooks from Markdown sources whose code cells are snippet files.
+
+``notebooks/<name>.md`` (English) and ``notebooks/<name>.zh.md`` (Chinese) are Markdown with code
+fences that hold only include lines, exactly like pages. Each such fence becomes a code cell with
+the file's text; a fence opened with ```` ```python writefile ```` gets a ``%%writefile <file>``
+first line, so that later cells can import the module, as the snippets import their siblings.
+Everything else becomes Markdown cells. The notebooks are written to ``docs/notebooks/`` (build
+outputs, not committed) and rendered by mkdocs-jupyter, with a download button.
+
+CLI: ``python -m buildtools.notebooks`` writes them outside MkDocs.
+"""
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+CELL = re.compile(r'^```python(?P<writefile> writefile)?\n--8<-- "(?P<path>[^"]+)"\n```\n?', re.M)
+KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def cells_from_markdown(text: str, root: Path = ROOT):
+    """(kind, source) pairs: Markdown between the include fences, code from the included files."""
+    cells, last = [], 0
+    for match in CELL.finditer(text):
+        if text[last:match.start()].strip():
+            cells.append(("markdown", text[last:match.start()].strip()))
+        path = root / match["path"]
+        code = path.read_text(encoding="utf-8").rstrip("\n")
+        if match["writefile"]:
+            code = f"%%writefile {path.name}\n{code}"
+        cells.append(("code", code))
+        last = match.end()
+    if text[last:].strip():
+        cells.append(("markdown", text[last:].strip()))
+    return cells
+
+
+def notebook(cells) -> str:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL, "language_info": {"name": "python"}})
+    for index, (kind, source) in enumerate(cells):
+        make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+        nb.cells.append(make(source, id=f"cell-{index}"))  # fixed ids: identical output each build
+    return nbformat.writes(nb) + "\n"
+
+
+def build_notebooks(root: Path = ROOT) -> list[Path]:
+    """Write every notebook whose text changed; remove stale ones; return the written paths."""
+    out_dir = root / "docs" / "notebooks"
+    written = []
+    for source in sorted((root / "notebooks").glob("*.md")):
+        target = out_dir / source.name.replace(".md", ".ipynb")
+        text = notebook(cells_from_markdown(source.read_text(encoding="utf-8"), root))
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        written.append(target)
+    for stale in set(out_dir.glob("*.ipynb")) - set(written):
+        stale.unlink()
+    return written
+
+
+if __name__ == "__main__":
+    for path in build_notebooks():
+        print(path.relative_to(ROOT))
+    sys.exit(0)
