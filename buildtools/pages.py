@@ -4,7 +4,9 @@
 - a pair has the same include lines (``--8<--``) in the same order, and the same heading ids;
 - every heading has an explicit id (``{ #id }``), so links and the language switch land alike;
 - a code fence holds only include lines: code comes from ``snippets/``;
-- every snippet file is included by some page.
+- every snippet file is included by some page (or notebook source, ``notebooks/*.md``).
+
+Notebook sources follow the same rules as pages.
 
 CLI: ``python -m buildtools.pages`` prints every problem and exits 1 if there is any.
 """
@@ -26,8 +28,10 @@ def twin(path: Path) -> Path:
     return path.with_name(name[: -len(".md")] + ".zh.md")
 
 
-def pages(docs: Path):
-    return sorted(p for p in docs.rglob("*.md") if not any(part.startswith("_") for part in p.parts))
+def pages(root: Path):
+    """Pages under docs/ and notebook sources under notebooks/."""
+    found = [p for p in (root / "docs").rglob("*.md") if not any(part.startswith("_") for part in p.parts)]
+    return sorted(found + list((root / "notebooks").glob("*.md")))
 
 
 def _lines_outside_fences(text):
@@ -69,9 +73,8 @@ def typed_code(text):
 
 
 def problems(root: Path = ROOT):
-    docs, found = root / "docs", []
-    included = set()
-    for page in pages(docs):
+    found, included = [], set()
+    for page in pages(root):
         rel = page.relative_to(root)
         text = page.read_text(encoding="utf-8")
         other = twin(page)
