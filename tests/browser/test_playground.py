@@ -6,6 +6,7 @@ import contextlib
 import io
 import math
 import os
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -146,10 +147,23 @@ def browser_available():
 
 
 @pytest.fixture(scope="module")
-def site(browser_available, built_site, tmp_path_factory):
-    with serve(built_site.site) as base, chromium(tmp_path_factory.mktemp("chromium")) as context:
+def site(browser_available, request, tmp_path_factory):
+    """(base URL, a page of its own, page errors). Reuses the session's Chromium when the browser
+    tests' conftest provides one (fixture ``site_browser``), else starts one for this module."""
+    with contextlib.ExitStack() as stack:
+        try:
+            shared = request.getfixturevalue("site_browser")
+            base, context = shared.base, shared.context
+        except pytest.FixtureLookupError:
+            if os.environ.get("HANDBOOK_SITE_DIR"):
+                built = Path(os.environ["HANDBOOK_SITE_DIR"]).resolve()
+            else:
+                built = request.getfixturevalue("built_site").site
+            base = stack.enter_context(serve(built))
+            context = stack.enter_context(chromium(tmp_path_factory.mktemp("chromium")))
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
         page = context.new_page()
+        stack.callback(page.close)
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         yield base, page, errors
