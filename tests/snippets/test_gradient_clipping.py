@@ -15,6 +15,7 @@ coupling = load_snippet("gradient_clipping/clip_lr_coupling.py")
 noise = load_snippet("gradient_clipping/clip_batch_noise.py")
 amp = load_snippet("gradient_clipping/clip_amp.py")
 nonfinite = load_snippet("gradient_clipping/clip_nonfinite.py")
+article = load_snippet("gradient_clipping/clip_article_setup.py")
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -45,6 +46,7 @@ def test_clip_by_total_norm_matches_torch_and_returns_norm_before(max_norm):
     before = _flat(ours).clone()
     n_ours = basics.clip_by_total_norm(ours, max_norm)
     n_torch = nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    assert isinstance(n_torch, torch.Tensor) and n_torch.dim() == 0
     # the returned value is the norm BEFORE clipping, over all parameters as one vector
     assert n_torch.item() == pytest.approx(before.norm().item(), rel=1e-6)
     assert n_ours.item() == pytest.approx(n_torch.item(), rel=1e-6)
@@ -114,6 +116,28 @@ def test_norm_dynamics_clipping_acts_and_after_norm_bounded():
     plain = training.train(lr=0.2)["log"].total
     finite = [n for n in plain if math.isfinite(n)]
     assert max(finite) > 1e6  # the unclipped norm runs away before the NaN
+
+
+def test_article_setup_clips_most_steps_and_changes_nothing():
+    clipped = article.article_run(max_norm=1.0)
+    plain = article.article_run(max_norm=float("inf"))
+    norms = torch.tensor(clipped["norms"])
+    assert (norms > 1.0).float().mean() > 0.5  # c = 1 acts on most steps
+    tail = lambda run: sum(run["losses"][-200:]) / 200
+    assert tail(clipped) == pytest.approx(1.0, abs=0.05)  # noise targets: best loss is 1
+    assert tail(clipped) == pytest.approx(tail(plain), abs=0.02)  # clipping changes nothing
+
+
+def test_per_layer_clipping_is_a_different_rule():
+    model = _grads()
+    total = [p.grad.clone() for p in model.parameters()]
+    per_layer = [p.grad.clone() for p in model.parameters()]
+    basics.clip_by_total_norm(total, 0.1)
+    for g in per_layer:  # each tensor clipped on its own
+        basics.clip_by_total_norm([g], 0.1)
+    before = _flat(p.grad for p in model.parameters())
+    assert basics.cosine(before, _flat(total)) == pytest.approx(1.0, abs=1e-6)
+    assert basics.cosine(before, _flat(per_layer)) < 0.99  # direction changed
 
 
 # --- monitoring ------------------------------------------------------------------------------
@@ -222,6 +246,7 @@ def test_fixed_threshold_clips_less_with_mean_loss_and_more_with_sum_loss(exampl
 def test_grad_scaler_works_on_cpu():
     scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
     assert scaler.is_enabled() and scaler.get_scale() == 1024.0
+    assert torch.amp.GradScaler("cpu").get_scale() == 2.0**16  # the default scale
 
 
 def _amp_pair(unscale_first, lr=0.1, max_norm=1.0):
@@ -305,7 +330,7 @@ def test_clip_and_step_skips_nonfinite(kind):
 
 # --- every snippet runs as a reader would run it ------------------------------------------------
 @pytest.mark.parametrize("name", ["clip_basics", "clip_monitor", "clip_lr_coupling", "clip_amp",
-                                  "clip_nonfinite"])
+                                  "clip_nonfinite", "clip_article_setup"])
 def test_snippet_demo_runs(name):
     import runpy
     path = SNIPPETS / "gradient_clipping" / f"{name}.py"
