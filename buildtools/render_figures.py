@@ -56,12 +56,24 @@ def load_glossary(path):
     return {str(k): str(v) for k, v in data.items()}
 
 
-def _fixed_formatters(fig):
+def _translate_ticks(fig, tr):
+    """Pin every tick label that has letters to its translation.
+
+    Tick labels are made anew by the axis formatter at each draw (FixedFormatter, FuncFormatter,
+    the categorical formatter...), so editing the drawn text would not last: fix the axis's
+    current locations and translated labels instead.
+    """
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            formatter = axis.get_major_formatter()
-            if isinstance(formatter, ticker.FixedFormatter):
-                yield formatter
+            for major in (True, False):
+                labels = [t.get_text() for t in axis.get_ticklabels(minor=not major)]
+                if not any(needs_translation(label) for label in labels):
+                    continue
+                locations = axis.get_ticklocs(minor=not major)
+                set_locator = axis.set_major_locator if major else axis.set_minor_locator
+                set_formatter = axis.set_major_formatter if major else axis.set_minor_formatter
+                set_locator(ticker.FixedLocator(locations))
+                set_formatter(ticker.FixedFormatter([tr(label) for label in labels]))
 
 
 def translate_figure(fig, glossary, missing):
@@ -76,8 +88,7 @@ def translate_figure(fig, glossary, missing):
         return text
 
     fig.canvas.draw()  # creates tick labels and legend texts
-    for formatter in _fixed_formatters(fig):
-        formatter.seq = [tr(str(s)) for s in formatter.seq]
+    _translate_ticks(fig, tr)
     for artist in fig.findobj(matplotlib.text.Text):
         text = artist.get_text()
         if text:

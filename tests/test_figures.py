@@ -56,6 +56,22 @@ def test_chinese_figure_is_drawn_with_cjk_glyphs(tmp_path):
     assert "NotoSansCJK" not in en
 
 
+def test_tick_labels_with_words_are_translated_whatever_their_formatter(tmp_path):
+    body = ("import matplotlib.pyplot as plt\n"
+            "fig, (a, b) = plt.subplots(1, 2)\n"
+            "a.bar(['Step', 'Cosine'], [1, 2])\n"  # categorical axis
+            "b.plot([0, 1]); b.set_xticks([0, 1], ['Step', 'Cosine'])\n"  # labels given with ticks
+            "plt.show()\n")
+    write_snippet(tmp_path, "plot_ticks.py", body, "Step: 步进\n")
+    with pytest.raises(FigureError, match="'Cosine'"):  # every tick label is checked
+        build_figures(tmp_path)
+    write_snippet(tmp_path, "plot_ticks.py", body, "Step: 步进\nCosine: 余弦\n")
+    build_figures(tmp_path)
+    zh = (tmp_path / "docs/figures/demo/plot_ticks-1.zh.svg").read_text()
+    assert len(set(re.findall(r'id="(NotoSansCJK[^"]*)"', zh))) == 4  # 步 进 余 弦
+    assert "DejaVuSans-43" not in zh  # no Latin capital C left (from 'Cosine')
+
+
 def test_unchanged_rebuild_runs_nothing_and_an_edit_reruns_only_its_figures(tmp_path):
     root = tree(tmp_path, "plot_compare.py", "schedules.py", "plot_warmup.py", "warmup.py", "figures.zh.yml")
     assert build_figures(root)["ran"] == 2
