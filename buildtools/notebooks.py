@@ -15,6 +15,8 @@ from pathlib import Path
 
 import nbformat
 
+from buildtools.cjk import join_cjk_lines
+
 ROOT = Path(__file__).resolve().parent.parent
 CELL = re.compile(r'^```python(?P<writefile> writefile)?\n--8<-- "(?P<path>[^"]+)"\n```\n?', re.M)
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -25,7 +27,7 @@ def cells_from_markdown(text: str, root: Path = ROOT):
     cells, last = [], 0
     for match in CELL.finditer(text):
         if text[last:match.start()].strip():
-            cells.append(("markdown", text[last:match.start()].strip()))
+            cells.append(("markdown", join_cjk_lines(text[last:match.start()].strip())))
         path = root / match["path"]
         code = path.read_text(encoding="utf-8").rstrip("\n")
         if match["writefile"]:
@@ -33,7 +35,7 @@ def cells_from_markdown(text: str, root: Path = ROOT):
         cells.append(("code", code))
         last = match.end()
     if text[last:].strip():
-        cells.append(("markdown", text[last:].strip()))
+        cells.append(("markdown", join_cjk_lines(text[last:].strip())))
     return cells
 
 
