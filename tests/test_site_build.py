@@ -100,7 +100,7 @@ def test_second_language_and_rebuild_run_no_snippet(built_site, tmp_path):
 def test_a_failing_snippet_stops_the_build_naming_the_file(tmp_path):
     copy = tmp_path / "repo"
     copy.mkdir()
-    for name in ("mkdocs.yml", "docs", "snippets", "hooks", "buildtools", ".cache"):
+    for name in ("mkdocs.yml", "docs", "snippets", "notebooks", "hooks", "buildtools", "overrides", ".cache"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
