@@ -124,7 +124,8 @@ def check_args(parser, args):
         device = pick_device(args.device)
         torch.empty(1, device=device)
     except (RuntimeError, AssertionError) as err:
-        parser.error(f"--device {args.device} is not usable here: {err}".splitlines()[0])
+        reason = str(err).splitlines()[0].split(". ")[0]  # first sentence is enough
+        parser.error(f"--device {args.device} is not usable here: {reason}")
     if args.resume and not (args.out_dir / "last.pt").is_file():
         parser.error(f"--resume: no checkpoint at {args.out_dir / 'last.pt'}")
     if args.flip is None:
@@ -134,8 +135,6 @@ def check_args(parser, args):
 
 def load_data(args):
     if args.dataset == "cifar10":
-        if args.download:
-            download_cifar10(args.data_dir)
         train, test = load_cifar10(args.data_dir)
     else:
         train, test = load_digits_images(args.image_size, seed=args.seed)
@@ -278,6 +277,12 @@ def main(argv=None):
             parser.error("--resume with different settings: " + ", ".join(
                 f"--{k.replace('_', '-')} {saved['config'].get(k)} -> {getattr(args, k)}"
                 for k in changed))
+    if args.dataset == "cifar10" and args.download:
+        try:
+            download_cifar10(args.data_dir)
+        except (OSError, ValueError) as err:  # network failure or MD5 mismatch
+            print(f"error: CIFAR-10 download failed: {err}", file=sys.stderr)
+            return 1
     amp = pick_amp_dtype(device, args.amp)
     print(f"device {device}, amp {amp or 'off'}, model {args.model}, dataset {args.dataset}",
           flush=True)

@@ -171,6 +171,14 @@ def test_download_checks_md5_and_unpacks(tmp_path):
     assert data.find_cifar_dir(tmp_path / "good") is not None
 
 
+def test_failed_download_exits_1_with_a_message(tmp_path, monkeypatch, capsys):
+    def no_network(data_dir):
+        raise OSError("no route to host")
+    monkeypatch.setattr(train_mod, "download_cifar10", no_network)
+    code = train_mod.main(["--dataset", "cifar10", "--download", "--data-dir", str(tmp_path)])
+    assert code == 1 and "download failed: no route to host" in capsys.readouterr().err
+
+
 def test_device_loader_crops_windows_and_keeps_labels():
     torch.manual_seed(0)
     images = torch.randint(0, 256, (10, 3, 8, 8), dtype=torch.uint8)
