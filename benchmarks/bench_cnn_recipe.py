@@ -13,11 +13,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
-from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snippets" / "cnn_recipe"))
 from cnn_data import DeviceLoader, channel_stats, load_digits_images  # noqa: E402
-from cnn_models import MODELS, build_model, flops_per_image  # noqa: E402
+from cnn_models import MODELS, build_model, flops_per_image, train_flops_per_image  # noqa: E402
 from cnn_optim import (make_optimizer, make_scaler, make_scheduler, pick_amp_dtype,  # noqa: E402
                        pick_device, train_step)
 import cnn_train  # noqa: E402
@@ -82,14 +81,6 @@ def recipe_loop(model_name, x, y, mean, std, device, batch_size, compile_):
         sched.step()
 
     return step, cycle(lambda: loader), amp_dtype
-
-
-def train_flops_per_image(model, image_size=32):
-    """Forward + backward FLOPs for one image in training mode (PyTorch's counter)."""
-    x = torch.zeros(2, 3, image_size, image_size)
-    with FlopCounterMode(display=False) as counter:
-        F.cross_entropy(model(x), torch.zeros(2, dtype=torch.long)).backward()
-    return counter.get_total_flops() / 2
 
 
 def time_to_target(target, model_name, device, compile_):

@@ -90,6 +90,16 @@ def flops_per_image(model, image_size=32, in_channels=3):
     return counter.get_total_flops()
 
 
+def train_flops_per_image(model, image_size=32, in_channels=3):
+    """Forward + backward FLOPs per image of one training step (cross-entropy loss)."""
+    x = torch.zeros(2, in_channels, image_size, image_size)
+    with FlopCounterMode(display=False) as counter:
+        logits = model(x)
+        nn.functional.cross_entropy(logits, torch.zeros(2, dtype=torch.long)).backward()
+    model.zero_grad(set_to_none=True)
+    return counter.get_total_flops() // 2
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
     for name in MODELS:
@@ -97,4 +107,5 @@ if __name__ == "__main__":
         n_params = sum(p.numel() for p in net.parameters())
         out = net(torch.randn(2, 3, 32, 32))
         print(f"{name:7s} params={n_params:,}  output={tuple(out.shape)}  "
-              f"forward MFLOPs/image={flops_per_image(net) / 1e6:.1f}")
+              f"MFLOPs/image: forward {flops_per_image(net) / 1e6:.1f}, "
+              f"training step {train_flops_per_image(net) / 1e6:.1f}")

@@ -202,7 +202,9 @@ def test_device_loader_crops_windows_and_keeps_labels():
 def test_digits_are_upsampled_rgb_images():
     (x_train, y_train), (x_test, y_test) = data.load_digits_images(image_size=32)
     assert x_train.shape[1:] == (3, 32, 32) and x_train.dtype == torch.uint8
-    assert len(x_train) + len(x_test) == 1797
+    assert (len(x_train), len(x_test)) == (1347, 450)  # all 1797 images, a quarter for testing
+    per_class = torch.bincount(torch.cat([y_train, y_test]))
+    assert (torch.bincount(y_test) - per_class / 4).abs().max() <= 1  # stratified split
     assert torch.equal(x_train[:, 0], x_train[:, 2])  # grey repeated on 3 channels
 
 
@@ -223,8 +225,22 @@ def test_flops_per_image_matches_hand_count():
     conv1 = 2 * (3 * 9) * 64 * 30 * 30
     conv2 = 2 * (64 * 9) * 128 * 13 * 13
     linear = 2 * 128 * 6 * 6 * 10
-    assert models.flops_per_image(models.ConvBNNet()) == conv1 + conv2 + linear
-    assert models.flops_per_image(models.ResNetSmall()) > models.flops_per_image(models.ConvBNNet())
+    net = models.ConvBNNet()
+    assert models.flops_per_image(net) == conv1 + conv2 + linear
+    # backward: weight and input gradients of every layer, except the first conv's input gradient
+    assert models.train_flops_per_image(net) == 3 * (conv1 + conv2 + linear) - conv1
+    assert models.flops_per_image(models.ResNetSmall()) > models.flops_per_image(net)
+
+
+def test_parameter_counts_match_hand_count():
+    convbn = 3 * 9 * 64 + 2 * 64 + 64 * 9 * 128 + 2 * 128 + 128 * 6 * 6 * 10 + 10
+
+    def block(c_in, c_out):
+        shortcut = 0 if c_in == c_out else c_in * c_out + 2 * c_out
+        return 9 * c_in * c_out + 9 * c_out * c_out + 4 * c_out + shortcut
+    resnet = 3 * 9 * 32 + 2 * 32 + block(32, 32) + block(32, 64) + block(64, 128) + 128 * 10 + 10
+    for net, expected in ((models.ConvBNNet(), convbn), (models.ResNetSmall(), resnet)):
+        assert sum(p.numel() for p in net.parameters()) == expected
 
 
 def test_no_weight_decay_on_bn_and_biases():
@@ -278,7 +294,7 @@ def test_clipping_acts_on_unscaled_gradients_under_the_scaler():
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(),
                               torch.nn.Linear(4 * 6 * 6, 10))
-    ref = copy.deepcopy(net)
+    ref, wrong = copy.deepcopy(net), copy.deepcopy(net)
     x, y = torch.randn(8, 3, 8, 8), torch.randint(0, 10, (8,))
     max_norm = 0.05  # below the true norm, so clipping acts
 
@@ -298,12 +314,10 @@ def test_clipping_acts_on_unscaled_gradients_under_the_scaler():
         assert torch.allclose(p, q, atol=1e-6)
 
     # the mistake it avoids: clipping before unscale_ sees gradients times the scale
-    wrong = copy.deepcopy(ref)
-    wrong.zero_grad()
     scaler2 = torch.amp.GradScaler("cpu", init_scale=scale)
     scaler2.scale(torch.nn.functional.cross_entropy(wrong(x), y)).backward()
     wrong_norm = torch.nn.utils.clip_grad_norm_(wrong.parameters(), max_norm)
-    assert wrong_norm.item() > 1000 * max_norm
+    assert wrong_norm.item() == pytest.approx(scale * true_norm.item(), rel=1e-5)
 
 
 # --- failures -----------------------------------------------------------------------------------
