@@ -37,3 +37,21 @@ def on_files(files, config):
             files.remove(file)
             files.append(LocalizedNotebook(file))
     return files
+
+
+@mkdocs.plugins.event_priority(-200)  # after i18n has set the switcher's links
+def on_page_context(context, page, config, nav):
+    """Point the language switcher of a notebook page at its twin notebook.
+
+    i18n only records the other-language twins of Markdown pages, so on a notebook page its
+    switcher would fall back to the other language's home page.
+    """
+    if not isinstance(page.file, LocalizedNotebook):
+        return context
+    alternates = getattr(config.extra, "alternate", None) or []  # i18n sets it as an attribute
+    homes = {lang.locale: lang.link.lstrip("/") for lang in config.plugins["i18n"].config.languages}
+    own_home = homes.get(config.theme["language"], "")
+    path = page.url[len(own_home):] if own_home and page.url.startswith(own_home) else page.url
+    for alt in alternates:
+        alt["link"] = homes[alt["lang"]] + path  # site-relative, as i18n writes its own links
+    return context
