@@ -4,7 +4,8 @@
 fences that hold only include lines, exactly like pages. Each such fence becomes a code cell with
 the file's text; a fence opened with ```` ```python writefile ```` gets a ``%%writefile <file>``
 first line, so that later cells can import the module, as the snippets import their siblings.
-Everything else becomes Markdown cells. The notebooks are written to ``docs/notebooks/`` (build
+Everything else becomes Markdown cells, in which a heading's ``{ #id }`` becomes an HTML heading
+with that id (Jupyter's Markdown has no attribute syntax, and would give Chinese headings no id). The notebooks are written to ``docs/notebooks/`` (build
 outputs, not committed) and rendered by mkdocs-jupyter, with a download button.
 
 CLI: ``python -m buildtools.notebooks`` writes them outside MkDocs.
@@ -19,7 +20,13 @@ from buildtools.cjk import join_cjk_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL = re.compile(r'^```python(?P<writefile> writefile)?\n--8<-- "(?P<path>[^"]+)"\n```\n?', re.M)
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*\{\s*#([\w-]+)\s*\}\s*$", re.M)
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def markdown_cell(text: str) -> str:
+    text = join_cjk_lines(text.strip())
+    return HEADING.sub(lambda m: f'<h{len(m[1])} id="{m[3]}">{m[2]}</h{len(m[1])}>', text)
 
 
 def cells_from_markdown(text: str, root: Path = ROOT):
@@ -27,7 +34,7 @@ def cells_from_markdown(text: str, root: Path = ROOT):
     cells, last = [], 0
     for match in CELL.finditer(text):
         if text[last:match.start()].strip():
-            cells.append(("markdown", join_cjk_lines(text[last:match.start()].strip())))
+            cells.append(("markdown", markdown_cell(text[last:match.start()])))
         path = root / match["path"]
         code = path.read_text(encoding="utf-8").rstrip("\n")
         if match["writefile"]:
@@ -35,7 +42,7 @@ def cells_from_markdown(text: str, root: Path = ROOT):
         cells.append(("code", code))
         last = match.end()
     if text[last:].strip():
-        cells.append(("markdown", join_cjk_lines(text[last:].strip())))
+        cells.append(("markdown", markdown_cell(text[last:])))
     return cells
 
 
