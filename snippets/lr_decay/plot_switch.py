@@ -1,16 +1,17 @@
 """Cosine then step decay: the recipe against two tempting wrong ways (switch_schedules.py)."""
 import matplotlib.pyplot as plt
 
-from switch_schedules import cosine_then_step, record, sequential_with_steplr, two_schedulers_by_hand
+from schedules import torch_schedule
+from switch_schedules import cosine_then_step, sequential_with_steplr, two_schedulers_by_hand
 
 lr0, epochs = 0.1, 100
 switch, lr_switch, step_size, gamma = 50, 0.01, 10, 0.5
 curves = {
-    "Recipe: SequentialLR + LambdaLR": record(
+    "Recipe: SequentialLR + LambdaLR": torch_schedule(
         lambda opt: cosine_then_step(opt, switch, lr_switch, step_size, gamma), epochs, lr0),
-    "Wrong: SequentialLR + StepLR (jumps back up)": record(
+    "Wrong: SequentialLR + StepLR (jumps back up)": torch_schedule(
         lambda opt: sequential_with_steplr(opt, switch, lr_switch, step_size, gamma), epochs, lr0),
-    "Wrong: two schedulers stepped by hand (stalls near 0)": record(
+    "Wrong: two schedulers stepped by hand (stalls near 0)": torch_schedule(
         lambda opt: two_schedulers_by_hand(opt, switch, step_size, gamma), epochs, lr0),
 }
 

@@ -1,8 +1,9 @@
 """Switch schedules mid-training: cosine for the first half, then step decay, with no surprises."""
 import math
 
-import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, SequentialLR, StepLR
+
+from schedules import torch_schedule
 
 
 # --8<-- [start:recipe]
@@ -53,20 +54,8 @@ def sequential_with_steplr(optimizer, switch_epoch, lr_switch, step_size, gamma)
 # --8<-- [end:wrong]
 
 
-def record(make_scheduler, epochs, lr0):
-    """The rate each epoch trains with, stepping the scheduler once per epoch."""
-    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr0)
-    scheduler = make_scheduler(optimizer)
-    lrs = []
-    for _ in range(epochs):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    return lrs
-
-
 if __name__ == "__main__":
     lr0, epochs, settings = 0.1, 100, dict(switch_epoch=50, lr_switch=0.01, step_size=10, gamma=0.5)
-    lrs = record(lambda opt: cosine_then_step(opt, **settings), epochs, lr0)
+    lrs = torch_schedule(lambda opt: cosine_then_step(opt, **settings), epochs, lr0)
     for epoch in (0, 25, 49, 50, 59, 60, 99):
         print(f"epoch {epoch:3d}  lr {lrs[epoch]:.6f}  expected {expected_lr(epoch, lr0, **settings):.6f}")

@@ -21,13 +21,6 @@ practice = load_snippet("batch_norm/bn_practice.py")
 ONE_VALUE_MSG = "Expected more than 1 value per channel when training"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run faster on one thread; restore the setting for other test modules."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 # ---------------------------------------------------------------- forward pass, running stats

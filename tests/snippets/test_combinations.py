@@ -1,5 +1,4 @@
 """Claims of the combination-strategies chapter, checked against the snippets it shows."""
-import math
 
 import pytest
 import torch
@@ -13,13 +12,6 @@ tf = load_snippet("combinations/transformer_recipe.py")
 norms = load_snippet("combinations/norm_small_batch.py")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Tiny models: one thread is faster and avoids oversubscribing shared CI cores.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 # ---- warmup schedules -------------------------------------------------------------------------

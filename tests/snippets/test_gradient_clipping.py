@@ -18,13 +18,6 @@ nonfinite = load_snippet("gradient_clipping/clip_nonfinite.py")
 article = load_snippet("gradient_clipping/clip_article_setup.py")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models: one intra-op thread is faster and makes runs reproducible; restored afterwards."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 def _grads(seed=0, scale=10.0):

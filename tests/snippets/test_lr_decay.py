@@ -2,7 +2,6 @@
 import math
 
 import pytest
-import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR
 
 from tests.support import load_snippet
@@ -85,16 +84,16 @@ SETTINGS = dict(switch_epoch=50, lr_switch=0.01, step_size=10, gamma=0.5)
 
 
 def test_cosine_then_step_gives_the_expected_rate_at_every_epoch():
-    lrs = switch.record(lambda o: switch.cosine_then_step(o, **SETTINGS), EPOCHS, LR0)
+    lrs = schedules.torch_schedule(lambda o: switch.cosine_then_step(o, **SETTINGS), EPOCHS, LR0)
     assert_same_curve(lrs, [switch.expected_lr(e, LR0, **SETTINGS) for e in range(EPOCHS)])
     # continuous at the switch: the step phase starts where the cosine ended
     assert lrs[50] == pytest.approx(0.01) and lrs[49] > lrs[50] > lrs[60]
 
 
 def test_wrong_ways_do_what_the_page_says():
-    by_hand = switch.record(lambda o: switch.two_schedulers_by_hand(o, 50, 10, 0.5), EPOCHS, LR0)
+    by_hand = schedules.torch_schedule(lambda o: switch.two_schedulers_by_hand(o, 50, 10, 0.5), EPOCHS, LR0)
     assert max(by_hand[50:]) < 1e-15  # annealed to ~0 and stuck there for the whole second half
-    sequential = switch.record(lambda o: switch.sequential_with_steplr(o, **SETTINGS), EPOCHS, LR0)
+    sequential = schedules.torch_schedule(lambda o: switch.sequential_with_steplr(o, **SETTINGS), EPOCHS, LR0)
     assert sequential[49] < 0.011 and sequential[50] == pytest.approx(LR0)  # jumps back to lr0
 
 
