@@ -4,7 +4,9 @@ from cnn_train import main
 # A short run on the bundled digits: a minute or two on a CPU, seconds on a GPU. On a GPU with
 # CIFAR-10, try: ["--dataset", "cifar10", "--download", "--model", "resnet", "--epochs", "30",
 #                 "--batch-size", "512", "--lr", "0.2", "--compile"]
-ARGS = ["--dataset", "digits", "--epochs", "4", "--out-dir", "runs/notebook"]
+ARGS = ["--dataset", "digits", "--epochs", "4", "--out-dir", "runs/notebook", "--progress", "on"]
 
 if __name__ == "__main__":
-    print("exit status", main(ARGS))  # 0: finished; 2: bad option; 3: the loss diverged
+    # 0: finished; 3: the loss diverged (last good checkpoint kept). A bad option raises
+    # SystemExit(2) with a message instead of returning.
+    print("exit status", main(ARGS))
