@@ -41,6 +41,13 @@ def test_cosine_decay_equals_cosineannealinglr(t_max, lr_min):
     assert torch_lrs[-1] == pytest.approx(lr_min, abs=1e-15)
 
 
+def test_cosine_past_t_max_climbs_back_with_period_2t():
+    t_max, steps = 20, 81
+    lrs = schedules.torch_schedule(lambda o: CosineAnnealingLR(o, t_max), steps, LR0)
+    assert_same_curve(lrs, [schedules.cosine_decay(t, LR0, t_max) for t in range(steps)], tol=1e-9)
+    assert lrs[t_max] < 1e-15 and lrs[2 * t_max] == pytest.approx(LR0) and lrs[3 * t_max] < 1e-12
+
+
 @pytest.mark.parametrize("k", [0.01, 0.05129, 0.3])
 def test_continuous_form_is_exponentiallr_with_gamma_exp_minus_k(k):
     gamma = schedules.gamma_from_k(k)
