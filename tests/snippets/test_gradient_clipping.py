@@ -328,3 +328,23 @@ def test_snippet_demo_runs(name):
     import runpy
     path = SNIPPETS / "gradient_clipping" / f"{name}.py"
     runpy.run_path(str(path), run_name="__main__")
+
+
+def test_clipped_sgd_step_with_momentum_is_bounded_by_lr_c_over_1_minus_beta():
+    # The page's caveat: with momentum beta, a clipped step can reach lr*c/(1-beta), not lr*c.
+    lr, c, beta = 0.1, 1.0, 0.9
+    param = torch.zeros(3, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=lr, momentum=beta)
+    generator = torch.Generator().manual_seed(0)
+    steps = []
+    for i in range(300):
+        before = param.detach().clone()
+        noise = 0.0 if i < 150 else 3.0  # constant direction first, then noisy directions
+        param.grad = torch.tensor([10.0, 0.0, 0.0]) + noise * torch.randn(3, generator=generator)
+        torch.nn.utils.clip_grad_norm_([param], c)
+        optimizer.step()
+        steps.append(float((param.detach() - before).norm()))
+    bound = lr * c / (1 - beta)
+    assert max(steps) <= bound * (1 + 1e-6)
+    assert steps[149] > 0.99 * bound  # reached when the direction stays the same
+    assert steps[0] == pytest.approx(lr * c, rel=1e-5)  # plain SGD's lr*c only on the first step
