@@ -20,7 +20,7 @@ from buildtools.cjk import join_cjk_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL = re.compile(r'^```python(?P<writefile> writefile)?\n--8<-- "(?P<path>[^"]+)"\n```\n?', re.M)
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*\{\s*#([\w-]+)\s*\}\s*$", re.M)
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*\{[ \t]*#([\w-]+)[ \t]*\}[ \t]*$", re.M)
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 

@@ -57,11 +57,19 @@ def test_cells_run_in_order_in_an_empty_folder(notebooks, tmp_path, monkeypatch,
     assert namespace["main"].__module__ == "cnn_train" and sys.modules["cnn_train"].__file__.startswith(str(tmp_path))
 
 
+def test_headings_keep_their_ids_and_the_paragraph_after_them():
+    from buildtools.notebooks import markdown_cell
+
+    cell = markdown_cell("# Title { #top }\n\nA [link](x/) after it.\n\n## 小节 { #part }\n\n正文")
+    assert cell == '<h1 id="top">Title</h1>\n\nA [link](x/) after it.\n\n<h2 id="part">小节</h2>\n\n正文'
+
+
 def test_notebook_pages_render_in_both_languages_with_a_download(built_site):
     for lang, name, marker in (("", "cnn-recipe.ipynb", "The program"), ("zh/", "cnn-recipe.zh.ipynb", "程序文件")):
         folder = built_site.site / f"{lang}notebooks/cnn-recipe"
         page = (folder / "index.html").read_text(encoding="utf-8")
         assert "jp-Cell" in page and marker in page
+        assert "](../../cnn-recipe/)" not in page  # Markdown after a heading is rendered, not left raw
         assert not page.lstrip().startswith("{")  # rendered, not raw JSON
         assert f'href="{name}"' in page and " download>" in page
         json.loads((folder / name).read_text(encoding="utf-8"))  # the download is a real notebook
