@@ -58,7 +58,9 @@ def pick_amp_dtype(device, amp="auto"):
     if amp == "fp16":
         return torch.float16
     if device.type == "cuda":  # bf16 keeps fp32's exponent range: no loss scaling needed
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        # only native bf16 (compute capability 8.0+): emulated bf16 on older GPUs is slow
+        native = torch.cuda.is_bf16_supported(including_emulation=False)
+        return torch.bfloat16 if native else torch.float16
     return None  # CPU / MPS: fp32 by default (CPU autocast is rarely faster for small convnets)
 
 

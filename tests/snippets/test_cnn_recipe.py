@@ -292,11 +292,13 @@ def test_amp_choice():
     assert optim.make_scaler(cpu, torch.float16).is_enabled()
 
 
-def test_amp_on_cuda_prefers_bf16(monkeypatch):
+def test_amp_on_cuda_prefers_native_bf16_else_fp16(monkeypatch):
     cuda = torch.device("cuda")
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    # a GPU with bf16 tensor cores
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
     assert optim.pick_amp_dtype(cuda) == torch.bfloat16
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    # a GPU that only emulates bf16 (e.g. a T4): supported with emulation, not natively
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation)
     assert optim.pick_amp_dtype(cuda) == torch.float16
 
 
