@@ -358,7 +358,7 @@ def test_divergence_stops_naming_the_step_and_keeps_last_good_checkpoint(tmp_pat
     bad_step = TINY_STEPS_PER_EPOCH + 2  # in epoch 2
     proc = run_cli(*TINY, "--out-dir", str(tmp_path / "bad"),
                    "--debug-inject-nan-at-step", str(bad_step))
-    assert proc.returncode != 0
+    assert proc.returncode == 3  # the page: exit code 3 for a diverged run
     assert f"step {bad_step}" in proc.stderr and "Traceback" not in proc.stderr
     on_disk = torch.load(tmp_path / "bad" / "last.pt", weights_only=True)
     assert (on_disk["epoch"], on_disk["step"]) == (1, TINY_STEPS_PER_EPOCH)
