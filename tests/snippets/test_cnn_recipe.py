@@ -370,3 +370,10 @@ def test_divergence_stops_naming_the_step_and_keeps_last_good_checkpoint(tmp_pat
     assert all(torch.equal(on_disk["model"][k], good[k]) for k in good)
     logged = [r["step"] for r in read_metrics(tmp_path / "bad") if r["kind"] == "step"]
     assert logged == list(range(1, bad_step))  # every finite step logged, nothing after
+
+
+def test_resume_with_changed_settings_is_refused_with_exit_2(tiny_runs, capsys):
+    with pytest.raises(SystemExit) as stop:
+        train_mod.main(TINY + ["--out-dir", str(tiny_runs["full"]), "--resume", "--lr", "0.5"])
+    assert stop.value.code == 2
+    assert "--resume with different settings: --lr 0.02 -> 0.5" in capsys.readouterr().err
