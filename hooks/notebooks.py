@@ -1,17 +1,23 @@
-"""MkDocs hook: write the notebooks before each build, and keep them notebooks under i18n.
+"""MkDocs hook: write the notebooks before each build, and make mkdocs-jupyter work under i18n.
 
-The i18n plugin rebuilds the file list after mkdocs-jupyter has wrapped the notebooks, which would
-publish them as raw JSON; re-wrapping them afterwards (lower priority runs later) keeps the page
-destination and URL that i18n gave each language. The logic of the notebooks is buildtools.notebooks.
+- The i18n plugin rebuilds the file list after mkdocs-jupyter has wrapped the notebooks, which would
+  publish them as raw JSON; re-wrapping them afterwards (lower priority runs later) keeps the page
+  destination and URL that i18n gave each language.
+- mkdocs-jupyter evicts, after each build, the cached renderings that build did not use; with one
+  build per language each evicts the other's. Marking every current notebook's entry as used keeps
+  the cache, so a rebuild converts no notebook again.
+- The language switcher of a notebook page points at its twin notebook.
+
+The notebooks themselves are made by buildtools.notebooks.
 """
 import sys
 from pathlib import Path
 
 import mkdocs.plugins
-from mkdocs_jupyter.plugin import NotebookFile
+from mkdocs_jupyter.plugin import NotebookFile, _compute_cache_key, _get_cache_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from buildtools.notebooks import build_notebooks  # noqa: E402
+from buildtools.notebooks import ROOT, build_notebooks  # noqa: E402
 
 
 class LocalizedNotebook(NotebookFile):
@@ -26,6 +32,16 @@ class LocalizedNotebook(NotebookFile):
 
 def on_pre_build(config):
     build_notebooks()
+
+
+@mkdocs.plugins.event_priority(50)  # before mkdocs-jupyter's own on_post_build evicts
+def on_post_build(config):
+    jupyter = config.plugins["mkdocs-jupyter"]
+    if not jupyter.config["cache"]:
+        return
+    for notebook in (ROOT / "docs" / "notebooks").glob("*.ipynb"):
+        key = _compute_cache_key(str(notebook), jupyter.config, jupyter.config["execute"])
+        jupyter._used_cache_paths.add(_get_cache_path(jupyter.config["cache_dir"], key))
 
 
 @mkdocs.plugins.event_priority(-200)

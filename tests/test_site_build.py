@@ -89,12 +89,13 @@ def test_search_index_segments_chinese_and_covers_both_languages(built_site):
     assert "cosine" in en_text.lower()
 
 
-def test_second_language_and_rebuild_run_no_snippet(built_site, tmp_path):
+def test_second_language_and_rebuild_run_no_snippet_and_convert_no_notebook(built_site, tmp_path):
     # the zh build of the same run draws nothing: at most one 'ran' line (the first language, if cold)
     assert built_site.output.count("figures: ran") <= 1
     rebuild = mkdocs_build(ROOT, tmp_path / "site")
     assert rebuild.returncode == 0, rebuild.output[-3000:]
     assert "figures: ran" not in rebuild.output
+    assert "Cache miss" not in rebuild.output  # no notebook converted again either (mkdocs-jupyter's log)
 
 
 def test_a_failing_snippet_stops_the_build_naming_the_file(tmp_path):
