@@ -17,9 +17,8 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-
-import matplotlib
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDERER = Path(__file__).with_name("render_figures.py")
@@ -64,9 +63,18 @@ def local_imports(path: Path) -> list[Path]:
     return sorted(seen)
 
 
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "none"
+
+
 def cache_key(snippet: Path) -> str:
+    """Changes with the snippet, the siblings it imports, its glossary, the renderer and the libraries."""
     digest = hashlib.sha256()
-    digest.update(matplotlib.__version__.encode())
+    for package in ("matplotlib", "torch", "numpy"):
+        digest.update(f"{package}={_version(package)};".encode())
     digest.update(RENDERER.read_bytes())
     inputs = local_imports(snippet) + [snippet.parent / GLOSSARY_NAME]
     for path in inputs:
