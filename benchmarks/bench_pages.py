@@ -16,22 +16,20 @@ if missing, the script says how to install it and prints the byte table alone. T
 score at least 95.
 """
 import argparse
-import contextlib
 import functools
 import gzip
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from buildtools.browser import CHROMIUM_ARGS, INSTALL_HINT, chromium, chromium_path, serve  # noqa: E402
+from buildtools.browser import (CHROMIUM_ARGS, INSTALL_HINT, QuietHandler, chromium,  # noqa: E402
+                                chromium_path, serve)
 
 PAGES = {"home": "", "chapter": "lr-decay/", "contributing": "contributing/"}
 LANG_PREFIX = {"en": "", "zh": "zh/"}
@@ -46,11 +44,8 @@ LIGHTHOUSE_HINT = ("Lighthouse not found: npm install --prefix /tmp/lh lighthous
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".map", ".txt")
 
 
-class _GzipHandler(http.server.SimpleHTTPRequestHandler):
+class _GzipHandler(QuietHandler):
     """Static files, text ones gzip-compressed as static hosts (GitHub Pages, Netlify...) serve them."""
-
-    def log_message(self, *args):
-        pass
 
     def do_GET(self):
         path = Path(self.translate_path(self.path))
@@ -71,19 +66,6 @@ class _GzipHandler(http.server.SimpleHTTPRequestHandler):
 @functools.lru_cache(maxsize=None)
 def _gzipped(path: Path) -> bytes:
     return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
-
-
-@contextlib.contextmanager
-def serve_gzip(site_dir: Path):
-    """Like buildtools.browser.serve, but compressing text files; yields the base URL."""
-    handler = functools.partial(_GzipHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def kind_of(url: str, resource_type: str) -> str:
@@ -179,8 +161,8 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory() as scratch:
         site = Path(args.site) if args.site else build_site(Path(scratch) / "site")
-        server = serve if args.plain else serve_gzip
-        with server(site) as base:
+        handler = QuietHandler if args.plain else _GzipHandler
+        with serve(site, handler) as base:
             targets = [((name, lang), f"{base}/{LANG_PREFIX[lang]}{rel}")
                        for name, rel in PAGES.items() for lang in LANG_PREFIX]
             weights = measure_bytes(base, targets)

@@ -1,19 +1,16 @@
 """The schedule playground (docs/playground.md): its curves and its code agree with PyTorch's schedulers.
 
-One Chromium for the module, driven through the URL hash that holds the page's state.
+Uses the session's Chromium (tests/browser/conftest.py), driven through the URL hash that holds the page's state.
 """
 import contextlib
 import io
 import math
-import os
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import torch
 from torch.optim import lr_scheduler as sched
 
-from buildtools.browser import INSTALL_HINT, chromium, chromium_path, serve
 
 REL = 1e-9
 
@@ -132,41 +129,15 @@ def assert_same_curve(got, want, what):
 
 # ---------------------------------------------------------------- the browser
 @pytest.fixture(scope="module")
-def browser_available():
-    missing = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "Playwright (pip) is not installed"
-    if not missing and not chromium_path():
-        missing = f"no Chromium: {INSTALL_HINT}"
-    if missing:
-        if os.environ.get("HANDBOOK_REQUIRE_BROWSER") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-
-
-@pytest.fixture(scope="module")
-def site(browser_available, request, tmp_path_factory):
-    """(base URL, a page of its own, page errors). Reuses the session's Chromium when the browser
-    tests' conftest provides one (fixture ``site_browser``), else starts one for this module."""
-    with contextlib.ExitStack() as stack:
-        try:
-            shared = request.getfixturevalue("site_browser")
-            base, context = shared.base, shared.context
-        except pytest.FixtureLookupError:
-            if os.environ.get("HANDBOOK_SITE_DIR"):
-                built = Path(os.environ["HANDBOOK_SITE_DIR"]).resolve()
-            else:
-                built = request.getfixturevalue("built_site").site
-            base = stack.enter_context(serve(built))
-            context = stack.enter_context(chromium(tmp_path_factory.mktemp("chromium")))
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-        page = context.new_page()
-        stack.callback(page.close)
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        yield base, page, errors
+def site(site_browser):
+    """(base URL, a page of its own, page errors), in the session's Chromium (tests/browser/conftest.py)."""
+    base, context = site_browser.base, site_browser.context
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield base, page, errors
+    page.close()
 
 
 def open_page(site, settings=None, lang=""):
