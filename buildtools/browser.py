@@ -23,6 +23,15 @@ def chromium_path():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def site_pages(site: Path):
+    """Every page of a built site as a path relative to its root ('', 'lr-decay/', 'zh/', ...)."""
+    for index in sorted(site.rglob("index.html")):
+        rel = index.parent.relative_to(site).as_posix()
+        if rel.split("/")[0] in ("assets", "search", "figures"):
+            continue
+        yield "" if rel == "." else rel + "/"
+
+
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass

@@ -8,15 +8,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from buildtools.browser import chromium, serve  # noqa: E402
-
-
-def pages(site: Path):
-    for index in sorted(site.rglob("index.html")):
-        rel = index.parent.relative_to(site).as_posix()
-        if rel.startswith(("assets", "search")):
-            continue
-        yield "" if rel == "." else rel + "/"
+from buildtools.browser import chromium, serve, site_pages  # noqa: E402
 
 
 def main(site="site", out="screenshots"):
@@ -26,7 +18,7 @@ def main(site="site", out="screenshots"):
         page = browser.new_page()
         # Material remembers the palette of the first visit: forget it so each scheme is emulated afresh
         page.add_init_script("localStorage.clear()")
-        for rel in pages(site):
+        for rel in site_pages(site):
             for scheme in ("light", "dark"):
                 page.emulate_media(color_scheme=scheme)
                 page.goto(f"{base}/{rel}", wait_until="load")

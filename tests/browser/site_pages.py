@@ -1,14 +1,4 @@
-"""Pages of a built site and their language twins (shared by the browser tests)."""
-from pathlib import Path
-
-
-def site_pages(site: Path):
-    """Every page of the built site as a path relative to its root ('', 'lr-decay/', 'zh/', ...)."""
-    for index in sorted(site.rglob("index.html")):
-        rel = index.parent.relative_to(site).as_posix()
-        if rel.split("/")[0] in ("assets", "search", "figures"):
-            continue
-        yield "" if rel == "." else rel + "/"
+"""Language of a built page and its twin in the other language (shared by the browser tests)."""
 
 
 def lang_of(rel: str) -> str:

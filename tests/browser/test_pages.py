@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.site_pages import lang_of, site_pages, twin_of
+from buildtools.browser import site_pages
+from tests.browser.site_pages import lang_of, twin_of
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
