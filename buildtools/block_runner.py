@@ -4,9 +4,10 @@ Reads JSON steps from stdin, the cells of a chapter notebook in order:
 ``{"where": ..., "write": "name.py", "code": ...}`` saves a file (``%%writefile``),
 ``{"where": ..., "run": "name.py", "args": [...]}`` runs it as ``python name.py args`` would, in the
 interpreter's namespace (``%run``), and ``{"where": ..., "code": ...}`` runs code in that namespace.
-Prints one JSON line per step, ``start`` before it (so a hang is named) and the outcome after.
+Appends one JSON line per step to the report file named by its argument, ``start`` before the
+step (so a hang is named) and the outcome after; the code's own output goes to stdout and stderr.
 
-Started as ``python -I block_runner.py`` (so its own folder is not on ``sys.path``) by
+Started as ``python -I block_runner.py REPORT`` (so its own folder is not on ``sys.path``) by
 ``buildtools.chapter_notebooks.run_notebook``.
 """
 import builtins
@@ -18,8 +19,12 @@ import time
 import traceback
 
 
+REPORT = None
+
+
 def report(**fields):
-    print(json.dumps(fields), flush=True)
+    REPORT.write(json.dumps(fields) + "\n")
+    REPORT.flush()
 
 
 def close_figures():
@@ -56,4 +61,5 @@ def run(steps):
 
 
 if __name__ == "__main__":
-    run(json.load(sys.stdin))
+    with open(sys.argv[1], "a", encoding="utf-8") as REPORT:
+        run(json.load(sys.stdin))

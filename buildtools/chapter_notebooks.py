@@ -21,72 +21,24 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from buildtools import codeblocks
 from buildtools.cjk import join_cjk_lines
+from buildtools.nblinks import rewrite_links
 from buildtools.notebooks import KERNEL, markdown_cell
 
 ROOT = codeblocks.ROOT
 RUNNER = Path(__file__).with_name("block_runner.py")
 ADMONITION = re.compile(r'^(?P<indent>[ \t]*)(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+"(?P<title>[^"]*)")?[ \t]*$')
-IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)(?:\{[^}]*\})?")
-LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+)\)")
 WORDS = {
-    "en": {"figure": "Figure", "page": "handbook page “{}”", "download": "Download the notebook",
-           "zip": "Download the code (.zip)", "short": "Short settings for this notebook: {}"},
-    "zh": {"figure": "图", "page": "手册页面“{}”", "download": "下载笔记本",
-           "zip": "下载代码（.zip）", "short": "本笔记本使用的简短设置：{}"},
+    "en": {"download": "Download the notebook", "zip": "Download the code (.zip)",
+           "short": "Short settings for this notebook: {}"},
+    "zh": {"download": "下载笔记本", "zip": "下载代码（.zip）", "short": "本笔记本使用的简短设置：{}"},
 }
-
-
-def page_title(page: Path) -> str:
-    """A page's first heading, without its ``{ #id }``."""
-    for line in page.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# "):
-            return re.sub(r"\s*\{[^}]*\}\s*$", "", line[2:]).strip()
-    return page.stem
-
-
-def rewrite_links(text: str, page: Path, lang: str, site_url: str) -> str:
-    """Links and images of one page's prose, made to work outside the site."""
-    docs = ROOT / "docs"
-    here = page.parent.relative_to(docs) if page.is_relative_to(docs) else Path()
-    lang_prefix = "" if lang == "en" else f"{lang}/"
-    base = site_url.rstrip("/") + "/" if site_url else ""
-
-    def url_of(target: str) -> str:
-        path, _, anchor = target.partition("#")
-        rel = (here / path).as_posix()
-        rel = re.sub(r"(^|/)index\.md$", r"\1", rel)
-        rel = re.sub(r"\.md$", "/", rel)
-        return f"{base}{lang_prefix}{rel}" + (f"#{anchor}" if anchor else "")
-
-    def image(match):
-        src = match["src"]
-        if base and not re.match(r"^[a-z]+:", src):
-            stem = re.sub(r"\.md$", "", page.name.replace(".zh", ""))
-            return f"![{match['alt']}]({base}{lang_prefix}{stem}/{src})"
-        return f"*{WORDS[lang]['figure']}: {match['alt']}*"
-
-    def link(match):
-        target = match["target"]
-        if re.match(r"^[a-z]+:", target) or target.startswith("#"):
-            return match[0]
-        if base:
-            return f"[{match['text']}]({url_of(target)})"
-        path = target.partition("#")[0]
-        twin = docs / here / path
-        if lang != "en":
-            twin = twin.with_name(twin.name.replace(".md", f".{lang}.md"))
-        name = page_title(twin) if twin.exists() else path
-        sep = "（" if lang == "zh" else " — "
-        end = "）" if lang == "zh" else ""
-        return f"{match['text']}{sep}{WORDS[lang]['page'].format(name)}{end}"
-
-    return LINK.sub(link, IMAGE.sub(image, text))
 
 
 def prose_cell(text: str) -> str:
@@ -137,40 +89,50 @@ def reader_cells(block: codeblocks.Block):
     return [code]
 
 
-def chapter_cells(source: str, page: Path, lang: str, site_url: str = "", options=None):
-    """(kind, source) cells of the page's notebook, with the blocks they were made from."""
+@dataclass
+class Chapter:
+    """A page's notebook: its cells, the blocks they come from, and each code cell's block."""
+    cells: list      # (kind, source)
+    blocks: list     # codeblocks.Block, as extracted from the page
+    origin: dict     # code cell index -> the Block it shows
+
+
+def chapter_cells(source: str, page: Path, lang: str, site_url: str = "", options=None) -> Chapter:
+    """The page in reading order as notebook cells: prose as Markdown, each block as code."""
     source = join_cjk_lines(source)
     expanded = codeblocks.expand(source, options)
-    blocks = codeblocks.page_blocks(source, page.name, options, expanded=expanded)
+    shown = page.relative_to(ROOT).as_posix() if page.is_relative_to(ROOT) else page.name
+    blocks = codeblocks.page_blocks(source, shown, options, expanded=expanded)
     fences = codeblocks._fences(source)
-    cells, pending, block_index, notes = [], [], -1, set()
+    chapter, pending, block_index, notes = Chapter([], blocks, {}), [], -1, set()
+
+    def flush():
+        if prose := prose_cell(rewrite_links("\n\n".join(pending), page, lang, site_url)).strip():
+            chapter.cells.append(("markdown", prose))
+        pending.clear()
+
     for part in split_page(expanded):
         if part[0] == "prose":
             pending.append(part[1])
             continue
-        fence = fences.pop(0)
+        _, title, mark, _ = fences.pop(0)
         if not part[2].startswith("python"):
             pending.append(f"```\n{part[1]}\n```")
             continue
-        if fence[2] != "cont":
+        if mark != "cont":
             block_index += 1
         block = blocks[block_index]
-        if fence[1]:
-            pending.append(f"*{fence[1]}*")
+        if title:
+            pending.append(f"*{title}*")
         if block.file in codeblocks.RUN_ARGS and block.file not in notes:
             notes.add(block.file)
             pending.append(WORDS[lang]["short"].format(f"`{' '.join(codeblocks.RUN_ARGS[block.file])}`"))
-        text = rewrite_links("\n\n".join(pending), page, lang, site_url)
-        if prose := prose_cell(text).strip():
-            cells.append(("markdown", prose))
-        pending = []
-        if fence[2] == "cont":
-            cells.append(("code", part[1].rstrip("\n")))
-        else:
-            cells += [("code", cell) for cell in reader_cells(block)]
-    if prose := prose_cell(rewrite_links("\n\n".join(pending), page, lang, site_url)).strip():
-        cells.append(("markdown", prose))
-    return cells, blocks
+        flush()
+        for cell in [part[1].rstrip("\n")] if mark == "cont" else reader_cells(block):
+            chapter.origin[len(chapter.cells)] = block
+            chapter.cells.append(("code", cell))
+    flush()
+    return chapter
 
 
 def notebook_text(cells) -> str:
@@ -200,13 +162,16 @@ def download_names(page: Path, lang: str) -> tuple[str, str]:
     return f"{stem}{suffix}.ipynb", f"{stem}-code{suffix}.zip"
 
 
-def steps(cells):
-    """The runner's steps for a notebook's code cells (``%%writefile``, ``%run``, plain code)."""
+def steps(chapter: Chapter):
+    """The runner's steps for a notebook's code cells (``%%writefile``, ``%run``, plain code).
+
+    Cells of a block marked as skipped are left out, as the page tells the reader.
+    """
     out = []
-    for index, (kind, source) in enumerate(cells):
-        if kind != "code":
+    for index, (kind, source) in enumerate(chapter.cells):
+        if kind != "code" or chapter.origin[index].skip:
             continue
-        where = f"cell {index}"
+        where = f"cell {index} = {chapter.origin[index].where}"
         first, _, body = source.partition("\n")
         if first.startswith("%%writefile "):
             out.append({"where": f"{where} ({first})", "write": first.split()[1], "code": body + "\n"})
@@ -218,30 +183,58 @@ def steps(cells):
     return out
 
 
-def run_notebook(cells, folder: Path | None = None, timeout: int = 600) -> list[dict]:
+def run_notebook(chapter: Chapter, folder: Path | None = None, timeout: int = 600) -> list[dict]:
     """Execute the notebook's code cells in order in an empty folder; one outcome per cell.
 
     A cell that hangs past ``timeout`` is reported as such, by the cell that was running.
     """
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg",
                CUDA_VISIBLE_DEVICES="", PYTHONHASHSEED="0")
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = folder or Path(scratch)
-        process = subprocess.Popen([sys.executable, "-I", str(RUNNER)], cwd=folder, env=env,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryDirectory() as reports:
+        folder, report = folder or Path(scratch), Path(reports) / "report.jsonl"
+        process = subprocess.Popen([sys.executable, "-I", str(RUNNER), str(report)], cwd=folder, env=env,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True)
         try:
-            out, err = process.communicate(json.dumps(steps(cells)), timeout=timeout)
+            output, _ = process.communicate(json.dumps(steps(chapter)), timeout=timeout)
+            hung = False
         except subprocess.TimeoutExpired:
             process.kill()
-            out, err = process.communicate()
-            started = [json.loads(line)["start"] for line in out.splitlines() if '"start"' in line]
-            return [{"where": started[-1] if started else "start", "ok": False,
-                     "error": f"still running after {timeout} s"}]
-    results = [json.loads(line) for line in out.splitlines() if line.startswith("{") and '"start"' not in line]
-    if process.returncode != 0:
-        results.append({"where": "interpreter", "ok": False, "error": f"exit {process.returncode}: {err[-2000:]}"})
+            output, _ = process.communicate()
+            hung = True
+        lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()] if report.exists() else []
+    results = [line for line in lines if "start" not in line]
+    if hung:
+        started = [line["start"] for line in lines if "start" in line]
+        results.append({"where": started[-1] if started else "start", "ok": False,
+                        "error": f"still running after {timeout} s; its last output:\n{output[-1500:]}"})
+    elif process.returncode != 0:
+        results.append({"where": "interpreter", "ok": False,
+                        "error": f"exit {process.returncode}: {output[-2000:]}"})
     return results
+
+
+def write_downloads(source: str, page: Path, lang: str, out_dir: Path, site_url: str = "",
+                    options=None, notebook: bool = True) -> list[str]:
+    """Write the page's notebook (unless it has one of its own) and code .zip; return their names."""
+    chapter = chapter_cells(source, page, lang, site_url, options)
+    if not chapter.blocks:
+        return []
+    notebook_name, zip_name = download_names(page, lang)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    if notebook:
+        (out_dir / notebook_name).write_text(notebook_text(chapter.cells), encoding="utf-8")
+        written.append(notebook_name)
+    (out_dir / zip_name).write_bytes(code_zip(chapter.blocks))
+    return written + [zip_name]
+
+
+def download_links(names: dict, lang: str) -> str:
+    """The HTML line under a chapter's title: its notebook and its code."""
+    links = [f'<a class="md-button" href="{href}" download>{WORDS[lang][kind]}</a>'
+             for kind, href in names.items()]
+    return f'<p class="handbook-downloads">{" ".join(links)}</p>'
 
 
 def main(argv: list[str]) -> int:
@@ -250,14 +243,11 @@ def main(argv: list[str]) -> int:
     page = Path(argv[0]).resolve()
     out_dir = Path(argv[1]) if len(argv) > 1 else Path.cwd()
     lang = "zh" if page.name.endswith(".zh.md") else "en"
-    cells, blocks = chapter_cells(page.read_text(encoding="utf-8"), page, lang)
-    notebook, archive = download_names(page, lang)
-    (out_dir / notebook).write_text(notebook_text(cells), encoding="utf-8")
-    (out_dir / archive).write_bytes(code_zip(blocks))
-    print(out_dir / notebook, out_dir / archive)
+    names = write_downloads(page.read_text(encoding="utf-8"), page, lang, out_dir)
+    print(*(out_dir / name for name in names))
     failed = 0
     if run:
-        for result in run_notebook(cells):
+        for result in run_notebook(chapter_cells(page.read_text(encoding="utf-8"), page, lang)):
             failed += not result["ok"]
             print(result["where"], "ok" if result["ok"] else result["error"])
     return 1 if failed else 0

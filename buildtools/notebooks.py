@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from buildtools.cjk import join_cjk_lines
+from buildtools.nblinks import rewrite_links
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL = re.compile(r'^```python(?P<writefile> writefile)?\n--8<-- "(?P<path>[^"]+)"\n```\n?', re.M)
@@ -29,12 +30,22 @@ def markdown_cell(text: str) -> str:
     return HEADING.sub(lambda m: f'<h{len(m[1])} id="{m[3]}">{m[2]}</h{len(m[1])}>', text)
 
 
-def cells_from_markdown(text: str, root: Path = ROOT):
-    """(kind, source) pairs: Markdown between the include fences, code from the included files."""
+def cells_from_markdown(text: str, root: Path = ROOT, source: Path | None = None, site_url: str = ""):
+    """(kind, source) pairs: Markdown between the include fences, code from the included files.
+
+    Links are written as between pages, relative to ``docs/notebooks/``, and made to work outside
+    the site (``buildtools.nblinks``).
+    """
     cells, last = [], 0
+    page = root / "docs" / "notebooks" / (source.name if source else "notebook.md")
+    lang = "zh" if page.name.endswith(".zh.md") else "en"
+
+    def prose(chunk):
+        return markdown_cell(rewrite_links(chunk, page, lang, site_url))
+
     for match in CELL.finditer(text):
         if text[last:match.start()].strip():
-            cells.append(("markdown", markdown_cell(text[last:match.start()])))
+            cells.append(("markdown", prose(text[last:match.start()])))
         path = root / match["path"]
         code = path.read_text(encoding="utf-8").rstrip("\n")
         if match["writefile"]:
@@ -42,7 +53,7 @@ def cells_from_markdown(text: str, root: Path = ROOT):
         cells.append(("code", code))
         last = match.end()
     if text[last:].strip():
-        cells.append(("markdown", markdown_cell(text[last:])))
+        cells.append(("markdown", prose(text[last:])))
     return cells
 
 
@@ -54,13 +65,13 @@ def notebook(cells) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def build_notebooks(root: Path = ROOT) -> list[Path]:
+def build_notebooks(root: Path = ROOT, site_url: str = "") -> list[Path]:
     """Write every notebook whose text changed; remove stale ones; return the written paths."""
     out_dir = root / "docs" / "notebooks"
     written = []
     for source in sorted((root / "notebooks").glob("*.md")):
         target = out_dir / source.name.replace(".md", ".ipynb")
-        text = notebook(cells_from_markdown(source.read_text(encoding="utf-8"), root))
+        text = notebook(cells_from_markdown(source.read_text(encoding="utf-8"), root, source, site_url))
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             out_dir.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")

@@ -31,7 +31,7 @@ class LocalizedNotebook(NotebookFile):
 
 
 def on_pre_build(config):
-    build_notebooks()
+    build_notebooks(site_url=config.site_url or "")
 
 
 @mkdocs.plugins.event_priority(50)  # before mkdocs-jupyter's own on_post_build evicts

@@ -30,3 +30,15 @@ def built_site(tmp_path_factory) -> Build:
     build = mkdocs_build(ROOT, tmp_path_factory.mktemp("site") / "site")
     assert build.returncode == 0, build.output[-4000:]
     return build
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many blocks of each page ran as a reader runs them, and how many were skipped."""
+    from tests.test_copy_paste import COUNTS
+
+    if COUNTS:
+        terminalreporter.section("code blocks run as pasted (ran / skipped)")
+        for page, (ran, skipped) in sorted(COUNTS.items()):
+            terminalreporter.write_line(f"{page:28s} {ran:3d} / {skipped}")
+        total = [sum(column) for column in zip(*COUNTS.values())]
+        terminalreporter.write_line(f"{'all pages':28s} {total[0]:3d} / {total[1]}")

@@ -1,8 +1,10 @@
 """What goes wrong when a BN model predicts in training mode (a forgotten model.eval())."""
+# --8<-- [start:imports]
 import copy
 
 import torch
 from torch import nn
+# --8<-- [end:imports]
 from norm_compare import digits_split, train_mlp
 
 

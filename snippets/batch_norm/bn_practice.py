@@ -1,6 +1,8 @@
 """BN in practice: conv-BN-ReLU block, no weight decay on BN parameters, frozen BN when fine-tuning."""
+# --8<-- [start:imports]
 import torch
 from torch import nn
+# --8<-- [end:imports]
 
 
 # --8<-- [start:block]
@@ -56,15 +58,19 @@ def freeze_bn(model, freeze_affine=True):
 # --8<-- [end:freeze]
 
 
+# --8<-- [start:small-cnn]
 def small_cnn(num_classes=10):
     """A tiny CNN for 8x8 single-channel images made of the block above."""
     return nn.Sequential(conv_bn_relu(1, 16), conv_bn_relu(16, 32, stride=2),
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, num_classes))
+# --8<-- [end:small-cnn]
 
 
 if __name__ == "__main__":
+    # --8<-- [start:model]
     torch.manual_seed(0)
     model = small_cnn()
+    # --8<-- [end:model]
     groups = param_groups(model, weight_decay=5e-4)
     print(f"decay: {len(groups[0]['params'])} tensors,",
           f"no decay: {len(groups[1]['params'])} tensors")

@@ -1,6 +1,8 @@
 """Batch normalization from scratch: the forward pass and PyTorch's running-statistics update."""
+# --8<-- [start:imports]
 import torch
 from torch import nn
+# --8<-- [end:imports]
 
 
 # --8<-- [start:forward]

@@ -1,7 +1,9 @@
 """BatchNorm vs GroupNorm vs LayerNorm: a small MLP on scikit-learn's digits, batch sizes 2 to 32."""
+# --8<-- [start:imports]
 import torch
 from sklearn.datasets import load_digits
 from torch import nn
+# --8<-- [end:imports]
 
 
 # --8<-- [start:data]

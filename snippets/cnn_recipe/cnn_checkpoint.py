@@ -1,8 +1,10 @@
 """Checkpoints that restore a run exactly: model, optimizer, scheduler, scaler, RNG, epoch, step."""
+# --8<-- [start:imports]
 import os
 from pathlib import Path
 
 import torch
+# --8<-- [end:imports]
 
 
 # --8<-- [start:save]

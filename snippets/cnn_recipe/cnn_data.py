@@ -1,4 +1,5 @@
 """Image data for the CNN recipe: CIFAR-10 python batches or sklearn digits, batched on the device."""
+# --8<-- [start:imports]
 import hashlib
 import pickle
 import tarfile
@@ -8,11 +9,14 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+# --8<-- [end:imports]
 
+# --8<-- [start:constants]
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR_MD5 = "c58f30108f718f92721af3b95e74349a"
 CIFAR_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
 CIFAR_TEST = ["test_batch"]
+# --8<-- [end:constants]
 
 
 # --8<-- [start:cifar]

@@ -1,7 +1,9 @@
 """Two image classifiers for the CNN recipe: the two-convolution BN network and a small ResNet."""
+# --8<-- [start:imports]
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+# --8<-- [end:imports]
 
 
 # --8<-- [start:convbn]

@@ -1,8 +1,10 @@
 """Optimizer, per-step warmup + cosine schedule, mixed precision and the clipped training step."""
+# --8<-- [start:imports]
 import math
 
 import torch
 import torch.nn.functional as F
+# --8<-- [end:imports]
 
 
 # --8<-- [start:groups]

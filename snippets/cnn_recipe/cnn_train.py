@@ -1,4 +1,5 @@
 """Train an image classifier with BN, Nesterov SGD, warmup + cosine and clipping (run with --help)."""
+# --8<-- [start:imports]
 import argparse
 import json
 import math
@@ -16,6 +17,7 @@ from cnn_models import MODELS, build_model
 from cnn_optim import (make_optimizer, make_scaler, make_scheduler, pick_amp_dtype,
                        pick_device, train_step)
 from cnn_progress import ProgressBar
+# --8<-- [end:imports]
 
 # Settings that shape the trajectory: a resumed run must use the same values.
 RESUME_KEYS = ("dataset", "model", "image_size", "limit_images", "epochs", "batch_size", "lr",
@@ -23,10 +25,12 @@ RESUME_KEYS = ("dataset", "model", "image_size", "limit_images", "epochs", "batc
                "flip", "crop_padding", "seed", "amp")
 
 
+# --8<-- [start:diverged]
 class Diverged(RuntimeError):
     def __init__(self, step, epoch, value):
         super().__init__(f"loss became {value} at step {step} (epoch {epoch})")
         self.step, self.epoch = step, epoch
+# --8<-- [end:diverged]
 
 
 # --8<-- [start:cli]
@@ -133,6 +137,7 @@ def check_args(parser, args):
     return device
 
 
+# --8<-- [start:helpers]
 def load_data(args):
     if args.dataset == "cifar10":
         train, test = load_cifar10(args.data_dir)
@@ -172,6 +177,7 @@ def trim_metrics(path, step, epoch):
     keep = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     keep = [r for r in keep if (r["step"] <= step if r["kind"] == "step" else r["epoch"] <= epoch)]
     write_records(path, keep, mode="w")
+# --8<-- [end:helpers]
 
 
 # --8<-- [start:train]

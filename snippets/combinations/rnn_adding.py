@@ -1,6 +1,8 @@
 """RNN recipe: a GRU (or LSTM) on the adding problem with gradient clipping, Adam and step decay."""
+# --8<-- [start:imports]
 import torch
 from torch import nn
+# --8<-- [end:imports]
 
 
 # --8<-- [start:data]

@@ -1,8 +1,10 @@
 """Transformer recipe: a tiny encoder learns to reverse digit sequences with warmup, clipping and AdamW."""
+# --8<-- [start:imports]
 import torch
 from torch import nn
 
 from warmup_schedules import inverse_sqrt_warmup, linear_warmup_cosine
+# --8<-- [end:imports]
 
 
 # --8<-- [start:data]

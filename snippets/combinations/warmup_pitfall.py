@@ -1,5 +1,7 @@
 """What the common one-line 'Noam' warmup lambda does with LambdaLR: fails at step 0, tiny peak LR."""
+# --8<-- [start:imports]
 import torch
+# --8<-- [end:imports]
 
 
 # --8<-- [start:lambda]
@@ -10,8 +12,8 @@ def noam_factor(step, warmup=4000):
 
 
 if __name__ == "__main__":
-    model = torch.nn.Linear(4, 1)
     # --8<-- [start:demo]
+    model = torch.nn.Linear(4, 1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.98))
     try:
         # LambdaLR evaluates the factor at step 0 inside its constructor: 0 ** -0.5.

@@ -1,7 +1,9 @@
 """Warmup schedules for LambdaLR that are defined at step 0 and peak at the optimizer's base LR."""
+# --8<-- [start:imports]
 import math
 
 import torch
+# --8<-- [end:imports]
 
 
 # --8<-- [start:inverse_sqrt]

@@ -1,8 +1,10 @@
 """Clipping under mixed precision: unscale first, then clip, then let GradScaler step."""
 
+# --8<-- [start:imports]
 import torch
 from torch import nn
 
+# --8<-- [end:imports]
 
 # --8<-- [start:amp_step]
 def amp_step(

@@ -1,7 +1,9 @@
 """The source article's monitoring setup, re-run: how often does clipping act there at all?"""
+# --8<-- [start:imports]
 import torch
 from torch import nn
 
+# --8<-- [end:imports]
 
 # --8<-- [start:article]
 def article_run(max_norm=1.0, steps=1000, seed=0):

@@ -1,7 +1,9 @@
 """Clipping by norm and by value written out by hand, checked against torch.nn.utils."""
 
+# --8<-- [start:imports]
 import torch
 
+# --8<-- [end:imports]
 
 # --8<-- [start:norm]
 def clip_by_total_norm(grads, max_norm, eps=1e-6):

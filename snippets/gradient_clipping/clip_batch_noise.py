@@ -1,10 +1,12 @@
 """How the minibatch gradient norm depends on batch size, from per-example gradients."""
 
+# --8<-- [start:imports]
 import torch
 from torch.func import functional_call, grad, vmap
 
 from clip_train import make_mlp, make_regression
 
+# --8<-- [end:imports]
 
 # --8<-- [start:per_example]
 def per_example_grads(model, x, y):

@@ -1,9 +1,11 @@
 """When every step is clipped, SGD moves lr*c per step and Adam ignores c altogether."""
 
+# --8<-- [start:imports]
 import torch
 
 from clip_train import make_mlp, make_regression
 
+# --8<-- [end:imports]
 
 # --8<-- [start:coupling]
 def always_clipped_run(

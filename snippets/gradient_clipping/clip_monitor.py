@@ -1,9 +1,11 @@
 """Clip by total norm; log total, per-layer and clipped gradient norms at every step."""
 
+# --8<-- [start:imports]
 from collections import defaultdict
 
 import torch
 
+# --8<-- [end:imports]
 
 # --8<-- [start:monitor]
 class GradNormLog:

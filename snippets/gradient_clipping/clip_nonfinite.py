@@ -1,10 +1,12 @@
 """clip_grad_norm_ on inf/NaN gradients, and a step that skips them as GradScaler does."""
 
+# --8<-- [start:imports]
 import math
 
 import torch
 from torch import nn
 
+# --8<-- [end:imports]
 
 # --8<-- [start:skip]
 def clip_and_step(model, optimizer, max_norm):

@@ -1,9 +1,11 @@
 """Pick a clipping threshold from logged norms; sweep it from too small to too large."""
 
+# --8<-- [start:imports]
 import torch
 
 from clip_train import final_loss, train
 
+# --8<-- [end:imports]
 
 # --8<-- [start:percentile]
 def threshold_from_norms(norms, q=0.9):

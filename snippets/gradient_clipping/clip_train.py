@@ -1,12 +1,16 @@
 """A small regression MLP trained with SGD + momentum, with or without norm clipping."""
 
+# --8<-- [start:imports]
 import math
 
 import torch
 from torch import nn
 
+# --8<-- [end:imports]
+# --8<-- [start:monitor_import]
 from clip_monitor import GradNormLog
 
+# --8<-- [end:monitor_import]
 
 # --8<-- [start:task]
 def make_regression(n=2048, dim=8, seed=0):

@@ -1,7 +1,9 @@
 """Step, exponential and cosine learning-rate decay in plain Python, beside PyTorch's schedulers."""
+# --8<-- [start:imports]
 import math
 
 import torch
+# --8<-- [end:imports]
 
 
 # --8<-- [start:formulas]

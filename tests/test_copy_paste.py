@@ -1,0 +1,112 @@
+"""What a reader copies runs as copied: every page in both languages, under the reader model.
+
+The reader model is written down in ``buildtools/codeblocks.py`` and on the contributing page. Each
+page is expanded as the build expands it, its blocks are extracted by pytest-codeblocks, checked
+(titles, imports, continuations, skips), turned into the chapter's notebook and executed cell by
+cell in a fresh interpreter in an empty folder, on one CPU thread. The notebook a reader downloads
+is exactly what runs here.
+"""
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from buildtools import codeblocks
+from buildtools.chapter_notebooks import chapter_cells, run_notebook
+from tests.conftest import ROOT
+
+PAGES = sorted(p for p in (ROOT / "docs").glob("*.md"))
+MAX_SKIPPED = 0.05
+COUNTS = {}  # page -> (ran, skipped), printed at the end of the session (tests/conftest.py)
+
+
+def lang_of(page):
+    return "zh" if page.name.endswith(".zh.md") else "en"
+
+
+@pytest.fixture(scope="session")
+def chapters():
+    return {page.name: chapter_cells(page.read_text(encoding="utf-8"), page, lang_of(page)) for page in PAGES}
+
+
+@pytest.fixture(scope="session")
+def runs(chapters):
+    """Every page's notebook executed, two pages at a time (each on one thread)."""
+    with_code = {name: chapter for name, chapter in chapters.items() if chapter.blocks}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(with_code, pool.map(run_notebook, with_code.values())))
+    for name, chapter in with_code.items():
+        skipped = sum(block.skip for block in chapter.blocks)
+        COUNTS[name] = (len(chapter.blocks) - skipped, skipped)
+    return results
+
+
+def test_some_pages_have_code(chapters):
+    assert sum(len(c.blocks) for c in chapters.values()) > 100
+
+
+@pytest.mark.parametrize("page", [p.name for p in PAGES])
+def test_blocks_follow_the_reader_model(chapters, page):
+    assert codeblocks.problems(chapters[page].blocks) == []
+
+
+@pytest.mark.parametrize("page", [p.name for p in PAGES])
+def test_every_block_runs_as_pasted(runs, chapters, page):
+    if not chapters[page].blocks:
+        return
+    failures = [f"{r['where']}: {r['error']}\n{r.get('traceback', '')}" for r in runs[page] if not r["ok"]]
+    assert not failures, "\n".join(failures)
+    ran = sum(1 for (kind, _), index in zip(chapters[page].cells, range(len(chapters[page].cells)))
+              if kind == "code" and not chapters[page].origin[index].skip)
+    assert len(runs[page]) == ran  # every cell reported, none lost
+
+
+@pytest.mark.parametrize("page", [p.name for p in PAGES])
+def test_notebook_cells_are_the_page_blocks(chapters, page):
+    chapter = chapters[page]
+    shown = {}
+    for index, (kind, source) in enumerate(chapter.cells):
+        if kind != "code" or re.fullmatch(r"%run \S+.*", source):
+            continue
+        block = chapter.origin[index]
+        if source.startswith("%%writefile "):
+            first, _, source = source.partition("\n")
+            assert first == f"%%writefile {block.file}"
+        shown.setdefault(id(block), []).append(source.rstrip("\n"))
+    def lines(text):  # blank lines aside: the merge of a continued block may add or drop some
+        return [line for line in text.splitlines() if line.strip()]
+
+    for block in chapter.blocks:
+        assert lines("\n".join(shown.pop(id(block)))) == lines(block.code), block.where
+    assert not shown
+
+
+def test_few_blocks_are_skipped(runs):
+    ran = sum(r for r, _ in COUNTS.values())
+    skipped = sum(s for _, s in COUNTS.values())
+    assert ran > 100 and skipped <= MAX_SKIPPED * (ran + skipped), COUNTS
+
+
+def test_the_checks_catch_what_reviewers_found(tmp_path):
+    # a section without its imports, a part titled as the whole file, an unmarked continuation
+    page = ('```python title="snippets/lr_decay/schedules.py"\n'
+            '--8<-- "snippets/lr_decay/schedules.py:convert"\n```\n\n'
+            '<!--pytest-codeblocks:cont-->\n'
+            '```python title="snippets/lr_decay/schedules.py (conversion)"\n'
+            '--8<-- "snippets/lr_decay/schedules.py:convert"\n```\n')
+    found = codeblocks.problems(codeblocks.page_blocks(page, "demo.md"))
+    assert any("titled as a whole file" in p for p in found)
+    assert any("uses math" in p for p in found)
+    assert any("must say so" in p for p in found)
+
+
+def test_a_failing_block_is_named_with_its_page_line_and_title(tmp_path):
+    page = tmp_path / "demo.md"
+    page.write_text('# Demo { #demo }\n\n```python title="snippets/lr_decay/schedules.py (conversion)"\n'
+                    '--8<-- "snippets/lr_decay/schedules.py:imports"\n'
+                    '--8<-- "snippets/lr_decay/schedules.py:convert"\n```\n')
+    chapter = chapter_cells(page.read_text(), page, "en")
+    chapter.cells[-1] = ("code", chapter.cells[-1][1] + "\nprint(k_from_gamma(0))\n")
+    [result] = run_notebook(chapter)
+    assert not result["ok"] and "demo.md:3" in result["where"] and "(conversion)" in result["where"]
+    assert "ValueError: math domain error" in result["error"]
