@@ -80,9 +80,9 @@ def split_page(expanded: str):
     return parts
 
 
-def reader_cells(block: codeblocks.Block):
-    """The notebook cells of one block: what the reader types into Jupyter."""
-    code = block.code.rstrip("\n")
+def reader_cells(block: codeblocks.Block, code: str):
+    """The notebook cells of one fence of a block: what the reader types into Jupyter."""
+    code = code.rstrip("\n")
     if block.file:
         args = " ".join(codeblocks.RUN_ARGS.get(block.file, []))
         return [f"%%writefile {block.file}\n{code}", f"%run {block.file} {args}".rstrip()]
@@ -128,7 +128,7 @@ def chapter_cells(source: str, page: Path, lang: str, site_url: str = "", option
             notes.add(block.file)
             pending.append(WORDS[lang]["short"].format(f"`{' '.join(codeblocks.RUN_ARGS[block.file])}`"))
         flush()
-        for cell in [part[1].rstrip("\n")] if mark == "cont" else reader_cells(block):
+        for cell in reader_cells(block, part[1]):
             chapter.origin[len(chapter.cells)] = block
             chapter.cells.append(("code", cell))
     flush()
