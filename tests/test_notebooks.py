@@ -1,8 +1,10 @@
-"""The CNN recipe notebook: its cells are the tested snippets, they run on their own, both languages render."""
+"""Notebooks: the CNN recipe notebook runs on its own; every chapter downloads as a notebook and a .zip; no published notebook keeps a relative link."""
 import json
 import re
 import runpy
 import sys
+import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -73,3 +75,41 @@ def test_notebook_pages_render_in_both_languages_with_a_download(built_site):
         assert not page.lstrip().startswith("{")  # rendered, not raw JSON
         assert f'href="{name}"' in page and " download>" in page
         json.loads((folder / name).read_text(encoding="utf-8"))  # the download is a real notebook
+
+
+CHAPTERS = ["lr-decay", "gradient-clipping", "batch-norm", "combinations"]
+
+
+def test_every_published_notebook_works_outside_the_site(built_site):
+    from buildtools.nblinks import relative_links
+
+    published = sorted(built_site.site.rglob("*.ipynb"))
+    assert len(published) == 2 * (len(CHAPTERS) + 1)  # the chapters and the CNN notebook, two languages
+    for path in published:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                assert relative_links(cell.source) == [], f"{path.relative_to(built_site.site)}: {cell.source[:200]}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("chapter", CHAPTERS + ["cnn-recipe"])
+def test_each_chapter_downloads_its_notebook_and_its_code(built_site, chapter, lang):
+    from buildtools.chapter_notebooks import chapter_cells, download_names
+
+    page = ROOT / "docs" / (f"{chapter}.md" if lang == "en" else f"{chapter}.{lang}.md")
+    folder = built_site.site / ("" if lang == "en" else f"{lang}/") / chapter
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a class="md-button" href="([^"]+)" download>', html)
+    assert len(links) == 2, links
+    for href in links:
+        assert (folder / href).resolve().is_file(), href
+    chapter_notebook = chapter_cells(page.read_text(encoding="utf-8"), page, lang)
+    included = sorted({path for block in chapter_notebook.blocks for path, _ in block.includes})
+    notebook_name, zip_name = download_names(page, lang)
+    with zipfile.ZipFile(folder / zip_name) as archive:
+        assert archive.namelist() == [Path(p).name for p in included]
+        for path in included:
+            assert archive.read(Path(path).name) == (ROOT / path).read_bytes()
+    if chapter != "cnn-recipe":  # the recipe offers its own notebook page
+        published = nbformat.read(folder / notebook_name, as_version=4)
+        assert [(c.cell_type, c.source) for c in published.cells] == chapter_notebook.cells
