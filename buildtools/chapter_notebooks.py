@@ -24,12 +24,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from buildtools import codeblocks
 from buildtools.cjk import join_cjk_lines
 from buildtools.nblinks import rewrite_links
-from buildtools.notebooks import KERNEL, markdown_cell
+from buildtools.notebooks import markdown_cell
+from buildtools.notebooks import notebook as notebook_text
 
 ROOT = codeblocks.ROOT
 RUNNER = Path(__file__).with_name("block_runner.py")
@@ -133,14 +132,6 @@ def chapter_cells(source: str, page: Path, lang: str, site_url: str = "", option
             chapter.cells.append(("code", cell))
     flush()
     return chapter
-
-
-def notebook_text(cells) -> str:
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL, "language_info": {"name": "python"}})
-    for index, (kind, source) in enumerate(cells):
-        make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
-        nb.cells.append(make(source, id=f"cell-{index}"))  # fixed ids: identical output each build
-    return nbformat.writes(nb) + "\n"
 
 
 def code_zip(blocks, root: Path = ROOT) -> bytes:

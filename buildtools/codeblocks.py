@@ -40,6 +40,7 @@ CONTINUED = ("continued", "接上")
 NOT_RUN = ("not run by the tests", "测试不运行")
 # A file with a command line runs with a short budget; the page and the notebook state these.
 RUN_ARGS = {"cnn_train.py": ["--epochs", "1", "--limit-images", "300", "--out-dir", "runs/short"]}
+CJK = re.compile(r"[\u4e00-\u9fff]")
 MODULE_NAMES = {"__name__", "__file__", "__doc__", "__builtins__", "__spec__", "__loader__", "__package__"}
 
 
@@ -166,6 +167,9 @@ def problems(blocks: list[Block], root: Path = ROOT) -> list[str]:
     found = []
     for block in blocks:
         bare = FILE_TITLE.fullmatch(block.title)
+        part = FILE_TITLE.sub("", block.title, count=1).strip()
+        if block.page.endswith(".zh.md") and part and not CJK.search(part):
+            found.append(f"{block.where}: the title of a block on a Chinese page is in English: {part}")
         if block.file and not bare:
             found.append(f"{block.where}: shows the whole file {block.includes[0][0]}: title it with the path alone")
         if bare and not block.file:

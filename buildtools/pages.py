@@ -4,7 +4,8 @@
 - a pair has the same include lines (``--8<--``) in the same order, and the same heading ids;
 - every heading has an explicit id (``{ #id }``), so links and the language switch land alike;
 - a code fence holds only include lines: code comes from ``snippets/``;
-- every snippet file is included by some page (or notebook source, ``notebooks/*.md``).
+- every snippet file is included by some page (or notebook source, ``notebooks/*.md``);
+- on a Chinese page, an admonition's title is Chinese (or a file path alone).
 
 Notebook sources follow the same rules as pages.
 
@@ -19,6 +20,9 @@ INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+?)(?::[\w-]+)?"\s*$')
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
 HEADING_ID = re.compile(r"\{\s*#([\w-]+)[^}]*\}\s*$")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
+ADMONITION_TITLE = re.compile(r'^\s*(?:!!!|\?\?\?\+?)\s+[\w-]+\s+"(?P<title>[^"]*)"')
+PATH_ALONE = re.compile(r"(?:[\w.-]+/)*[\w.-]+\.\w+")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def twin(path: Path) -> Path:
@@ -90,6 +94,11 @@ def problems(root: Path = ROOT):
         for index, heading_id in enumerate(heading_ids(text)):
             if heading_id is None:
                 found.append(f"{rel}: heading {index + 1} has no explicit {{ #id }}")
+        if page.name.endswith(".zh.md"):
+            for line, in_fence in _lines_outside_fences(text):
+                m = ADMONITION_TITLE.match(line)
+                if m and not in_fence and not CJK.search(m["title"]) and not PATH_ALONE.fullmatch(m["title"]):
+                    found.append(f"{rel}: admonition title in English on a Chinese page: {m['title']}")
         for line in typed_code(text):
             found.append(f"{rel}: code typed into the page (include it from snippets/): {line.strip()[:60]}")
         included |= {INCLUDE.match(line)["path"] for line in include_lines(text)}

@@ -1,8 +1,10 @@
 """MkDocs hook: each chapter downloads as a notebook and a .zip of its code (logic: buildtools.chapter_notebooks).
 
 The files are made from the page's own Markdown, in the page's language, and written beside the
-page's HTML; links to them go under the page's title.
+page's HTML; links to them go under the page's title. HANDBOOK_DOWNLOADS=off skips them (used by
+the build benchmark to measure what they cost).
 """
+import os
 import re
 import sys
 from pathlib import Path
@@ -16,6 +18,8 @@ TITLE = re.compile(r"^# .*$", re.M)
 
 
 def on_page_markdown(markdown, page, config, files):
+    if os.environ.get("HANDBOOK_DOWNLOADS", "on") == "off":
+        return markdown
     lang = config.theme["language"]
     source = Path(page.file.abs_src_path)
     if not source.is_relative_to(Path(config.docs_dir)) or source.suffix != ".md":

@@ -34,11 +34,10 @@ def built_site(tmp_path_factory) -> Build:
 
 def pytest_terminal_summary(terminalreporter):
     """How many blocks of each page ran as a reader runs them, and how many were skipped."""
-    from tests.test_copy_paste import COUNTS
-
-    if COUNTS:
+    counts = getattr(terminalreporter.config, "handbook_block_counts", None)  # set by test_copy_paste
+    if counts:
         terminalreporter.section("code blocks run as pasted (ran / skipped)")
-        for page, (ran, skipped) in sorted(COUNTS.items()):
+        for page, (ran, skipped) in sorted(counts.items()):
             terminalreporter.write_line(f"{page:28s} {ran:3d} / {skipped}")
-        total = [sum(column) for column in zip(*COUNTS.values())]
+        total = [sum(column) for column in zip(*counts.values())]
         terminalreporter.write_line(f"{'all pages':28s} {total[0]:3d} / {total[1]}")

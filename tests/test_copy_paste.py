@@ -30,8 +30,9 @@ def chapters():
 
 
 @pytest.fixture(scope="session")
-def runs(chapters):
+def runs(chapters, pytestconfig):
     """Every page's notebook executed, two pages at a time (each on one thread)."""
+    pytestconfig.handbook_block_counts = COUNTS
     with_code = {name: chapter for name, chapter in chapters.items() if chapter.blocks}
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(with_code, pool.map(run_notebook, with_code.values())))
@@ -110,3 +111,9 @@ def test_a_failing_block_is_named_with_its_page_line_and_title(tmp_path):
     [result] = run_notebook(chapter)
     assert not result["ok"] and "demo.md:3" in result["where"] and "(conversion)" in result["where"]
     assert "ValueError: math domain error" in result["error"]
+
+
+def test_titles_on_chinese_pages_are_chinese():
+    page = '```python title="snippets/lr_decay/schedules.py (conversion)"\n--8<-- "snippets/lr_decay/schedules.py"\n```\n'
+    found = codeblocks.problems(codeblocks.page_blocks(page, "docs/demo.zh.md"))
+    assert any("in English: (conversion)" in p for p in found)

@@ -67,3 +67,14 @@ def test_unused_snippet_is_caught(tmp_path):
 def test_hash_in_a_fence_is_not_a_heading(tmp_path):
     text = GOOD + '\n```python\n--8<-- "snippets/a/used.py:part"\n```\n'
     assert make_site(tmp_path, text, text) == []
+
+
+def test_an_english_admonition_title_on_a_chinese_page_is_caught(tmp_path):
+    from buildtools.pages import problems
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "docs/a.md").write_text('# A { #a }\n\n!!! tip "Try it"\n    Text.\n')
+    (tmp_path / "docs/a.zh.md").write_text('# 甲 { #a }\n\n!!! tip "Try it"\n    正文。\n')
+    assert problems(tmp_path) == ["docs/a.zh.md: admonition title in English on a Chinese page: Try it"]
