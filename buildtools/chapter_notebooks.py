@@ -58,24 +58,12 @@ def prose_cell(text: str) -> str:
 
 def split_page(expanded: str):
     """('prose', text) and ('code', source, info) parts of an expanded page, in order."""
-    lines, parts, prose, index = expanded.split("\n"), [], [], 0
-    while index < len(lines):
-        line = lines[index]
-        stripped = line.lstrip()
-        if stripped.startswith("```"):
-            indent = len(line) - len(stripped)
-            fence = stripped[: len(stripped) - len(stripped.lstrip("`"))]
-            body, index = [], index + 1
-            while index < len(lines) and not lines[index].lstrip().startswith(fence):
-                body.append(lines[index][indent:] if lines[index][:indent].strip() == "" else lines[index].lstrip())
-                index += 1
-            parts.append(("prose", "\n".join(prose)))
-            parts.append(("code", "\n".join(body), stripped[len(fence):]))
-            prose = []
-        else:
-            prose.append(line)
-        index += 1
-    parts.append(("prose", "\n".join(prose)))
+    lines, parts, last = expanded.split("\n"), [], 0
+    for fence in codeblocks.fenced(expanded):
+        parts.append(("prose", "\n".join(lines[last:fence.start])))
+        parts.append(("code", fence.body, fence.info))
+        last = fence.end + 1
+    parts.append(("prose", "\n".join(lines[last:])))
     return parts
 
 
@@ -99,8 +87,8 @@ class Chapter:
 def chapter_cells(source: str, page: Path, lang: str, site_url: str = "", options=None) -> Chapter:
     """The page in reading order as notebook cells: prose as Markdown, each block as code."""
     source = join_cjk_lines(source)
-    expanded = codeblocks.expand(source, options)
     shown = page.relative_to(ROOT).as_posix() if page.is_relative_to(ROOT) else page.name
+    expanded = codeblocks.expand(source, options, shown)
     blocks = codeblocks.page_blocks(source, shown, options, expanded=expanded)
     fences = codeblocks._fences(source)
     chapter, pending, block_index, notes = Chapter([], blocks, {}), [], -1, set()
@@ -134,8 +122,9 @@ def chapter_cells(source: str, page: Path, lang: str, site_url: str = "", option
     return chapter
 
 
-def code_zip(blocks, root: Path = ROOT) -> bytes:
-    """Every file the page shows, whole, in one folder; fixed timestamps, so builds are identical."""
+def code_zip(blocks, root: Path = ROOT, chinese: bool = False) -> bytes:
+    """Every file the page shows, whole and as the page shows it (no section markers; Chinese
+    comments for a Chinese page), in one folder; fixed timestamps, so builds are identical."""
     paths = sorted({path for block in blocks for path, _ in block.includes})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -143,7 +132,7 @@ def code_zip(blocks, root: Path = ROOT) -> bytes:
             info = zipfile.ZipInfo(Path(path).name, date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, (root / path).read_bytes())
+            archive.writestr(info, codeblocks.whole_file(path, root, chinese).encode("utf-8"))
     return buffer.getvalue()
 
 
@@ -217,7 +206,7 @@ def write_downloads(source: str, page: Path, lang: str, out_dir: Path, site_url:
     if notebook:
         (out_dir / notebook_name).write_text(notebook_text(chapter.cells), encoding="utf-8")
         written.append(notebook_name)
-    (out_dir / zip_name).write_bytes(code_zip(chapter.blocks))
+    (out_dir / zip_name).write_bytes(code_zip(chapter.blocks, chinese=lang == "zh"))
     return written + [zip_name]
 
 

@@ -31,6 +31,8 @@ import markdown
 from pymdownx.snippets import SnippetPreprocessor
 from pytest_codeblocks import extract_from_buffer
 
+from buildtools import code_translation
+
 ROOT = Path(__file__).resolve().parent.parent
 INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"\s*$', re.M)
 TITLE = re.compile(r'title="([^"]*)"')
@@ -55,14 +57,23 @@ def snippet_options(config_file: Path = ROOT / "mkdocs.yml") -> dict:
     return dict(config.mdx_configs["pymdownx.snippets"])
 
 
-def expand(text: str, options: dict | None = None) -> str:
-    """The page with every ``--8<--`` include replaced by the code the build shows."""
+def expand(text: str, options: dict | None = None, page: str = "") -> str:
+    """The page with every ``--8<--`` include replaced by the code the build shows.
+
+    On a Chinese page (``page`` ends in ``.zh.md``) comments and docstrings are shown in Chinese
+    (``buildtools.code_translation``).
+    """
     options = snippet_options() if options is None else options
     md = markdown.Markdown(extensions=["pymdownx.snippets"],
                            extension_configs={"pymdownx.snippets": options})
     processor = md.preprocessors["snippet"]
     assert isinstance(processor, SnippetPreprocessor)
-    return "\n".join(processor.run(text.split("\n")))
+    expanded = "\n".join(processor.run(text.split("\n")))
+    return translate_code(expanded, page) if is_chinese(page) else expanded
+
+
+def is_chinese(page: str) -> bool:
+    return str(page).endswith(".zh.md")
 
 
 @dataclass
@@ -118,9 +129,49 @@ def _fences(source: str):
     return found
 
 
+@dataclass
+class Fence:
+    """A fenced block of Markdown: lines ``start`` (the opening fence) to ``end`` (the closing one)."""
+    start: int
+    end: int
+    indent: str
+    info: str        # what follows the backticks: ``python title="..."``
+    body: str        # the code, without the fence's indentation
+
+
+def fenced(text: str):
+    """Every fenced block of the text, in order."""
+    lines, index = text.split("\n"), 0
+    while index < len(lines):
+        stripped = lines[index].lstrip()
+        if stripped.startswith("```"):
+            indent = lines[index][: len(lines[index]) - len(stripped)]
+            fence = stripped[: len(stripped) - len(stripped.lstrip("`"))]
+            start, body, index = index, [], index + 1
+            while index < len(lines) and not lines[index].lstrip().startswith(fence):
+                line = lines[index]
+                body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+                index += 1
+            yield Fence(start, index, indent, stripped[len(fence):], "\n".join(body))
+        index += 1
+
+
+def translate_code(expanded: str, page: str) -> str:
+    """A Chinese page's expanded Markdown with every Python block's comments and docstrings in Chinese."""
+    lines = expanded.split("\n")
+    for fence in reversed(list(fenced(expanded))):
+        if not fence.info.startswith("python"):
+            continue
+        title = TITLE.search(fence.info)
+        where = f"{page} [{title[1] if title else 'untitled'}]"
+        code = code_translation.translate(fence.body + "\n", where=where).rstrip("\n")
+        lines[fence.start + 1:fence.end] = [fence.indent + line for line in code.split("\n")]
+    return "\n".join(lines)
+
+
 def page_blocks(source: str, page: str, options: dict | None = None, expanded: str | None = None) -> list[Block]:
     """The Python blocks of a page, as the reader copies them, from its source Markdown."""
-    expanded = expand(source, options) if expanded is None else expanded
+    expanded = expand(source, options, page) if expanded is None else expanded
     fences = _fences(source)
     raw = _extract(expanded)
     # extract_from_buffer merges continued blocks; replay its merging on the source's fences
@@ -155,11 +206,12 @@ def free_names(code: str) -> set[str]:
     return used - bound - set(dir(builtins)) - MODULE_NAMES
 
 
-def whole_file(path: str, root: Path = ROOT) -> str:
-    """A snippet file as a whole-file include shows it (section markers removed)."""
+def whole_file(path: str, root: Path = ROOT, chinese: bool = False) -> str:
+    """A snippet file as a whole-file include shows it (section markers removed), in Chinese if asked."""
     text = (root / path).read_text(encoding="utf-8")
-    return "".join(line for line in text.splitlines(keepends=True)
+    text = "".join(line for line in text.splitlines(keepends=True)
                    if not re.match(r"^\s*#\s*--8<--\s*\[(start|end):", line))
+    return code_translation.translate(text, where=path) if chinese else text
 
 
 def problems(blocks: list[Block], root: Path = ROOT) -> list[str]:
@@ -175,7 +227,8 @@ def problems(blocks: list[Block], root: Path = ROOT) -> list[str]:
         if bare and not block.file:
             found.append(f"{block.where}: titled as a whole file but shows part of it: name the part, "
                          "e.g. 'file.py (section)'")
-        if block.file and block.code.rstrip("\n") != whole_file(block.includes[0][0], root).rstrip("\n"):
+        shown = block.file and whole_file(block.includes[0][0], root, is_chinese(block.page))
+        if block.file and block.code.rstrip("\n") != shown.rstrip("\n"):
             found.append(f"{block.where}: differs from {block.includes[0][0]}")
         for title in block.continued:
             if not any(word in title for word in CONTINUED):

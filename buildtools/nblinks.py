@@ -1,7 +1,8 @@
 """Links and figures in notebook Markdown, made to work outside the site (in Jupyter, Colab, a download).
 
 A link to another page of the handbook becomes an absolute URL when ``site_url`` is set; without
-it, the link names the page (its title), since a relative path is dead outside the site. A figure
+it, the link names the page (its title, in brackets, or the link text in italics where that already
+is the title), since a relative path is dead outside the site. A figure
 becomes an absolute image with ``site_url``, else its description in italics (the plotting cell
 of the notebook draws it anyway).
 """
@@ -13,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)(?:\{[^}]*\})?")
 LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+)\)")
 RELATIVE = re.compile(r"""(?:\]\(|href=["'])(?![a-z][\w+.-]*:|#|/)[^)"'\s]+""")
-WORDS = {"en": {"figure": "Figure", "page": " — handbook page “{}”", "same": " (the handbook page of that name)"},
-         "zh": {"figure": "图", "page": "（手册页面“{}”）", "same": "（见手册同名页面）"}}
+# a named page in square brackets: the link may itself sit in parentheses
+WORDS = {"en": {"figure": "Figure: {}", "page": " [“{}”]"},
+         "zh": {"figure": "图：{}", "page": "【“{}”】"}}
 
 
 def page_title(page: Path) -> str:
@@ -43,7 +45,7 @@ def rewrite_links(text: str, page: Path, lang: str, site_url: str) -> str:
         src = match["src"]
         if base and not re.match(r"^[a-z]+:", src):
             return f"![{match['alt']}]({base}{lang_prefix}{Path(os.path.normpath(here / src)).as_posix()})"
-        return f"*{WORDS[lang]['figure']}: {match['alt']}*"
+        return "*" + WORDS[lang]["figure"].format(match["alt"]) + "*"
 
     def link(match):
         target = match["target"]
@@ -57,7 +59,7 @@ def rewrite_links(text: str, page: Path, lang: str, site_url: str) -> str:
             twin = twin.with_name(twin.name.replace(".md", f".{lang}.md"))
         name = page_title(twin) if twin.exists() else path
         if name.lower() in match["text"].lower() or match["text"].lower() in name.lower():
-            return match["text"] + WORDS[lang]["same"]
+            return f"*{match['text']}*"  # the text already names the page
         return match["text"] + WORDS[lang]["page"].format(name)
 
     return LINK.sub(link, IMAGE.sub(image, text))

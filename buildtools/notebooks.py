@@ -4,6 +4,7 @@
 fences that hold only include lines, exactly like pages. Each such fence becomes a code cell with
 the file's text; a fence opened with ```` ```python writefile ```` gets a ``%%writefile <file>``
 first line, so that later cells can import the module, as the snippets import their siblings.
+In the Chinese notebook the code's comments and docstrings are Chinese (buildtools.code_translation).
 Everything else becomes Markdown cells, in which a heading's ``{ #id }`` becomes an HTML heading
 with that id (Jupyter's Markdown has no attribute syntax, and would give Chinese headings no id). The notebooks are written to ``docs/notebooks/`` (build
 outputs, not committed) and rendered by mkdocs-jupyter, with a download button.
@@ -17,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 from buildtools.cjk import join_cjk_lines
+from buildtools.codeblocks import whole_file
 from buildtools.nblinks import rewrite_links
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +49,8 @@ def cells_from_markdown(text: str, root: Path = ROOT, source: Path | None = None
         if text[last:match.start()].strip():
             cells.append(("markdown", prose(text[last:match.start()])))
         path = root / match["path"]
-        code = path.read_text(encoding="utf-8").rstrip("\n")
+        # as a page shows the file: section markers removed; on the Chinese notebook, Chinese comments
+        code = whole_file(match["path"], root, chinese=lang == "zh").rstrip("\n")
         if match["writefile"]:
             code = f"%%writefile {path.name}\n{code}"
         cells.append(("code", code))

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from buildtools import codeblocks
+from buildtools import code_translation, codeblocks
 from buildtools.chapter_notebooks import chapter_cells, run_notebook
 from tests.conftest import ROOT
 
@@ -117,3 +117,35 @@ def test_titles_on_chinese_pages_are_chinese():
     page = '```python title="snippets/lr_decay/schedules.py (conversion)"\n--8<-- "snippets/lr_decay/schedules.py"\n```\n'
     found = codeblocks.problems(codeblocks.page_blocks(page, "docs/demo.zh.md"))
     assert any("in English: (conversion)" in p for p in found)
+
+
+@pytest.mark.parametrize("page", [p.name for p in PAGES if p.name.endswith(".zh.md")])
+def test_chinese_blocks_are_the_tested_code_with_chinese_comments(page):
+    """Token for token the English block but comments and docstrings, and those are all Chinese."""
+    zh_path, en_path = ROOT / "docs" / page, ROOT / "docs" / page.replace(".zh.md", ".md")
+    zh = [f for f in codeblocks.fenced(codeblocks.expand(zh_path.read_text(encoding="utf-8"), page=page))
+          if f.info.startswith("python")]
+    en = [f for f in codeblocks.fenced(codeblocks.expand(en_path.read_text(encoding="utf-8"), page=en_path.name))
+          if f.info.startswith("python")]
+    assert len(zh) == len(en)
+    for zh_fence, en_fence in zip(zh, en):
+        where = f"{page}: block {codeblocks.TITLE.search(zh_fence.info)[1]}"
+        assert code_translation.significant_tokens(zh_fence.body) == code_translation.significant_tokens(en_fence.body), where
+        english = [key for _, key, _ in code_translation.texts(zh_fence.body) if not code_translation.CJK.search(key)]
+        assert not english, f"{where}: English left in a comment or docstring: {english}"
+
+
+def test_an_untranslated_comment_is_named_with_its_file():
+    code = '"""Doc."""\nx = 1  # a new comment\n'
+    with pytest.raises(code_translation.TranslationError) as error:
+        code_translation.translate(code, {"Doc.": "文档。"}, where="docs/x.zh.md [snippets/lr_decay/new.py]")
+    message = str(error.value)
+    assert "'a new comment'" in message and "snippets/lr_decay/code.zh.yml" in message
+    assert code_translation.translate(code, {"Doc.": "文档。", "a new comment": "新注释"}) == \
+        '"""文档。"""\nx = 1  # 新注释\n'
+
+
+def test_an_empty_or_english_translation_is_refused(tmp_path):
+    (tmp_path / "code.zh.yml").write_text('"a comment":\n"another": "still English"\n', encoding="utf-8")
+    with pytest.raises(code_translation.TranslationError, match="no Chinese text for 'a comment' and 1 more"):
+        code_translation.load(tmp_path)

@@ -12,6 +12,26 @@
   // ------------------------------------------------------------------ UI strings (en, zh)
   var STRINGS = {
     en: {
+      code_doc: "Learning-rate schedule from the handbook's playground.",
+      code_summary: "{summary}, {n} steps in all.",
+      sum_step: "step decay",
+      sum_multistep: "multi-step decay",
+      sum_exponential: "exponential decay",
+      sum_cosine: "cosine annealing",
+      sum_cosine_restarts: "cosine annealing with warm restarts",
+      sum_onecycle: "one-cycle",
+      sum_isqrt: "inverse-square-root decay after {w} warmup steps",
+      sum_warm: "{w} linear warmup steps, then {rest}",
+      c_momentum: "it also cycles the momentum, between 0.85 and 0.95 by default",
+      c_isqrt_doc: "Factor on the base lr: linear rise to 1 at step warmup_steps, then 1/sqrt decay.",
+      c_isqrt_r: "from step + 1: positive at step 0",
+      c_isqrt_min: "both branches are exactly 1 at step == warmup_steps",
+      c_decay_count: "the decay's own step count starts at 0 when warmup ends",
+      c_model: "stands in for your model",
+      c_onecycle_lr: "OneCycleLR sets the lr itself",
+      c_call: "Call scheduler.step() once per step, after optimizer.step(): {n} steps in all.",
+      c_lr: "the rate this step trains with",
+      c_forward: "forward pass and loss.backward() go here",
       schedule: "Schedule",
       fam_step: "Step (StepLR)",
       fam_multistep: "Multi-step (MultiStepLR)",
@@ -74,6 +94,26 @@
       e_pct_three: "With three phases, 2 × pct_start × total steps must stay below total steps + 1.",
     },
     zh: {
+      code_doc: "由本手册的学习率调度实验台生成的学习率调度。",
+      code_summary: "{summary}，共 {n} 步。",
+      sum_step: "步进衰减",
+      sum_multistep: "多步衰减",
+      sum_exponential: "指数衰减",
+      sum_cosine: "余弦衰减（余弦退火）",
+      sum_cosine_restarts: "带热重启的余弦衰减",
+      sum_onecycle: "单周期（one-cycle）调度",
+      sum_isqrt: "预热 {w} 步后按平方根倒数衰减",
+      sum_warm: "先线性预热 {w} 步，再{rest}",
+      c_momentum: "它同时循环调整动量，默认在 0.85 与 0.95 之间",
+      c_isqrt_doc: "乘在基础学习率上的因子：线性上升，在第 warmup_steps 步达到 1，之后按 1/sqrt 衰减。",
+      c_isqrt_r: "从 step + 1 算起：第 0 步也为正",
+      c_isqrt_min: "step == warmup_steps 时两个分支都恰好等于 1",
+      c_decay_count: "衰减调度器自己的步数在预热结束时从 0 开始",
+      c_model: "代替你自己的模型",
+      c_onecycle_lr: "学习率由 OneCycleLR 自行设置",
+      c_call: "每一步在 optimizer.step() 之后调用一次 scheduler.step()：共 {n} 步。",
+      c_lr: "这一步训练所用的学习率",
+      c_forward: "前向传播和 loss.backward() 写在这里",
       schedule: "调度策略",
       fam_step: "步进衰减（StepLR）",
       fam_multistep: "多步衰减（MultiStepLR）",
@@ -540,28 +580,28 @@
       case "step":
         imports.push("StepLR");
         lines.push(target + " = StepLR(optimizer, step_size=" + pyInt(v.step_size) + ", gamma=" + pyFloat(v.gamma) + ")");
-        summary = "step decay";
+        summary = t("sum_step");
         break;
       case "multistep":
         imports.push("MultiStepLR");
         lines.push(target + " = MultiStepLR(optimizer, milestones=[" + v.milestones.join(", ") + "], gamma=" + pyFloat(v.gamma) + ")");
-        summary = "multi-step decay";
+        summary = t("sum_multistep");
         break;
       case "exponential":
         imports.push("ExponentialLR");
         lines.push(target + " = ExponentialLR(optimizer, gamma=" + pyFloat(v.gamma) + ")");
-        summary = "exponential decay";
+        summary = t("sum_exponential");
         break;
       case "cosine":
         imports.push("CosineAnnealingLR");
         lines.push(target + " = CosineAnnealingLR(optimizer, T_max=" + pyInt(v.T_max) + ", eta_min=" + pyFloat(v.eta_min) + ")");
-        summary = "cosine annealing";
+        summary = t("sum_cosine");
         break;
       case "cosine_restarts":
         imports.push("CosineAnnealingWarmRestarts");
         lines.push(target + " = CosineAnnealingWarmRestarts(optimizer, T_0=" + pyInt(v.T_0) + ", T_mult=" +
           pyInt(v.T_mult) + ", eta_min=" + pyFloat(v.eta_min) + ")");
-        summary = "cosine annealing with warm restarts";
+        summary = t("sum_cosine_restarts");
         break;
       case "onecycle":
         imports.push("OneCycleLR");
@@ -570,51 +610,51 @@
           pyFloat(v.pct_start) + ", anneal_strategy=\"" + v.anneal_strategy + "\",");
         lines.push("    div_factor=" + pyFloat(v.div_factor) + ", final_div_factor=" + pyFloat(v.final_div_factor) +
           ", three_phase=" + (v.three_phase ? "True" : "False") + ",");
-        lines.push(")  # it also cycles the momentum, between 0.85 and 0.95 by default");
-        summary = "one-cycle";
+        lines.push(")  # " + t("c_momentum"));
+        summary = t("sum_onecycle");
         break;
       case "inverse_sqrt":
         imports.push("LambdaLR");
         pre.push("");
         pre.push("def inverse_sqrt_warmup(step, warmup_steps=" + pyInt(v.warmup) + "):");
-        pre.push("    \"\"\"Factor on the base lr: linear rise to 1 at step warmup_steps, then 1/sqrt decay.\"\"\"");
-        pre.push("    r = (step + 1) / (warmup_steps + 1)  # from step + 1: positive at step 0");
-        pre.push("    return min(r, r ** -0.5)  # both branches are exactly 1 at step == warmup_steps");
+        pre.push("    \"\"\"" + t("c_isqrt_doc") + "\"\"\"");
+        pre.push("    r = (step + 1) / (warmup_steps + 1)  # " + t("c_isqrt_r"));
+        pre.push("    return min(r, r ** -0.5)  # " + t("c_isqrt_min"));
         pre.push("");
         lines.push("scheduler = LambdaLR(optimizer, lr_lambda=inverse_sqrt_warmup)");
-        summary = "inverse-square-root decay after " + v.warmup + " warmup steps";
+        summary = t("sum_isqrt", { w: v.warmup });
         break;
     }
     if (warm) {
       imports.push("LinearLR", "SequentialLR");
       lines.unshift("warmup = LinearLR(optimizer, start_factor=" + pyFloat(v.start_factor) +
         ", end_factor=1.0, total_iters=" + pyInt(v.warmup) + ")");
-      lines.push("# the decay's own step count starts at 0 when warmup ends");
+      lines.push("# " + t("c_decay_count"));
       lines.push("scheduler = SequentialLR(optimizer, [warmup, decay], milestones=[" + pyInt(v.warmup) + "])");
-      summary = v.warmup + " linear warmup steps, then " + summary;
+      summary = t("sum_warm", { w: v.warmup, rest: summary });
     }
     imports.sort();
     var lr = fam === "onecycle" ? pyFloat(v.max_lr) : pyFloat(v.lr);
     var out = [
-      "\"\"\"Learning-rate schedule from the handbook's playground.",
+      "\"\"\"" + t("code_doc"),
       "",
-      summary.charAt(0).toUpperCase() + summary.slice(1) + ", " + n + " steps in all.",
+      t("code_summary", { summary: summary.charAt(0).toUpperCase() + summary.slice(1), n: n }),
       "\"\"\"",
       "import torch",
       "from torch.optim.lr_scheduler import " + imports.join(", "),
     ].concat(pre.length ? pre : [""]).concat([
-      "model = torch.nn.Linear(10, 1)  # stands in for your model",
+      "model = torch.nn.Linear(10, 1)  # " + t("c_model"),
       "optimizer = torch.optim.SGD(model.parameters(), lr=" + lr + ", momentum=0.9)" +
-        (fam === "onecycle" ? "  # OneCycleLR sets the lr itself" : ""),
+        (fam === "onecycle" ? "  # " + t("c_onecycle_lr") : ""),
     ]).concat(lines).concat([
       "",
-      "# Call scheduler.step() once per step, after optimizer.step(): " + n + " steps in all.",
+      "# " + t("c_call", { n: n }),
       "if __name__ == \"__main__\":",
       "    for step in range(" + n + "):",
-      "        lr = optimizer.param_groups[0][\"lr\"]  # the rate this step trains with",
+      "        lr = optimizer.param_groups[0][\"lr\"]  # " + t("c_lr"),
       "        if step % " + Math.max(1, Math.floor(n / 10)) + " == 0 or step == " + (n - 1) + ":",
       "            print(f\"step {step:6d}  lr {lr:.6g}\")",
-      "        # forward pass and loss.backward() go here",
+      "        # " + t("c_forward"),
       "        optimizer.step()",
       "        scheduler.step()",
     ]);

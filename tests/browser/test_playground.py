@@ -317,3 +317,20 @@ def test_readable_in_light_and_dark_scheme(site, scheme):
     }""")
     for part in ("label", "input", "error"):
         assert contrast(colors[part], colors["bg"]) >= 4.5, (scheme, part, colors)
+
+
+@pytest.mark.parametrize("name", ["restarts-warmup", "isqrt", "onecycle"])
+def test_chinese_page_writes_chinese_comments_and_the_same_code(site, name):
+    from buildtools.code_translation import CJK, significant_tokens, texts
+
+    settings = CASES[name]
+    en = open_page(site, settings).evaluate("playground.code()")
+    zh_page = open_page(site, settings, lang="zh/")
+    zh = zh_page.evaluate("playground.code()")
+    assert significant_tokens(zh) == significant_tokens(en)
+    english = [text for _, text, _ in texts(zh) if not CJK.search(text)]
+    assert not english, english
+    namespace = {"__name__": "playground_code"}
+    exec(compile(zh, f"<zh playground {name}>", "exec"), namespace)  # noqa: S102 - the page's own code
+    want = reference_curve(settings)
+    assert_same_curve(rates(namespace["optimizer"], namespace["scheduler"], len(want)), want, f"zh {name}")
