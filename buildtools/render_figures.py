@@ -53,7 +53,19 @@ def load_glossary(path):
     import yaml
 
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in data.items()}
+    return {str(k): "" if v is None else str(v) for k, v in data.items()}  # an empty entry stays empty
+
+
+CJK_TEXT = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+SETTING = re.compile(r"\b[A-Za-z_]\w*\s*=\s*[-+.\deE]+")  # momentum=0.1, lr = 0.2: the same in Chinese
+
+
+def untranslated(glossary):
+    """Entries that would leave a Chinese figure with no text or an English word."""
+    return sorted(key for key, value in glossary.items()
+                  if not value.strip() or (not CJK_TEXT.search(value)
+                                           and ENGLISH_WORD.search(SETTING.sub("", MATH.sub("", value)))))
 
 
 def _translate_ticks(fig, tr):
@@ -121,6 +133,9 @@ def render(snippet, out_dir, glossary_path):
         print(f"{snippet}: a plot_ snippet must leave at least one figure open", file=sys.stderr)
         return 3
     problems = []
+    if bad := untranslated(glossary):
+        problems.append(f"entries of {glossary_path} with no Chinese text:\n"
+                        + "\n".join(f"  {text!r}" for text in bad))
     if missing:
         problems.append(f"figure texts with no Chinese translation (add them to {glossary_path}):\n"
                         + "\n".join(f"  {text!r}" for text in sorted(missing)))

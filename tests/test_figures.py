@@ -117,3 +117,10 @@ def test_failed_snippet_leaves_nothing_in_the_cache(tmp_path):
     with pytest.raises(FigureError):
         build_figures(tmp_path)
     assert not any((tmp_path / ".cache/figures").iterdir())
+
+
+def test_an_empty_or_english_figure_translation_is_refused():
+    from buildtools.render_figures import untranslated
+
+    glossary = {"Epoch": "", "Loss": "Loss", "momentum=0.1": "momentum=0.1", "$g_1$": "$g_1$", "Step": "步"}
+    assert untranslated(glossary) == ["Epoch", "Loss"]
