@@ -17,8 +17,8 @@ class Build:
     returncode: int
 
 
-def mkdocs_build(config_dir: Path, site_dir: Path, *extra) -> Build:
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+def mkdocs_build(config_dir: Path, site_dir: Path, *extra, env: dict | None = None) -> Build:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", **(env or {}))
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir), *extra],
         cwd=config_dir, env=env, capture_output=True, text=True, timeout=900)

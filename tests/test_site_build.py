@@ -98,7 +98,7 @@ def test_second_language_and_rebuild_run_no_snippet_and_convert_no_notebook(buil
     assert "Cache miss" not in rebuild.output  # no notebook converted again either (mkdocs-jupyter's log)
 
 
-def test_a_failing_snippet_stops_the_build_naming_the_file(tmp_path):
+def copy_of_the_repository(tmp_path):
     copy = tmp_path / "repo"
     copy.mkdir()
     for name in ("mkdocs.yml", "docs", "snippets", "notebooks", "hooks", "buildtools", "overrides", ".cache"):
@@ -107,9 +107,24 @@ def test_a_failing_snippet_stops_the_build_naming_the_file(tmp_path):
             shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.exists():
             shutil.copy(source, copy / name)
+    return copy
+
+
+def test_a_failing_snippet_stops_the_build_naming_the_file(tmp_path):
+    copy = copy_of_the_repository(tmp_path)
     broken = copy / "snippets" / "lr_decay" / "plot_broken.py"
     broken.write_text('"""Broken on purpose."""\nraise RuntimeError("deliberate failure")\n')
     build = mkdocs_build(copy, tmp_path / "site")
     assert build.returncode != 0
     assert "snippets/lr_decay/plot_broken.py failed" in build.output
     assert "deliberate failure" in build.output
+
+
+def test_an_untranslated_code_comment_stops_the_build_naming_it(tmp_path):
+    copy = copy_of_the_repository(tmp_path)
+    shown = copy / "snippets" / "lr_decay" / "pitfalls.py"  # shown whole on the page, drawn in no figure
+    shown.write_text(shown.read_text() + "# a comment nobody translated\n")
+    build = mkdocs_build(copy, tmp_path / "site", env={"HANDBOOK_FIGURES": "off"})
+    assert build.returncode != 0
+    assert "docs/lr-decay.zh.md [snippets/lr_decay/pitfalls.py]" in build.output
+    assert "'a comment nobody translated'" in build.output and "snippets/lr_decay/code.zh.yml" in build.output

@@ -7,6 +7,6 @@ from cnn_train import main
 ARGS = ["--dataset", "digits", "--epochs", "4", "--out-dir", "runs/notebook", "--progress", "on"]
 
 if __name__ == "__main__":
-    # 0: finished; 3: the loss diverged (last good checkpoint kept). A bad option raises
-    # SystemExit(2) with a message instead of returning.
+    # 0: finished; 1: the CIFAR-10 download failed; 3: the loss diverged (last good checkpoint
+    # kept); 130: interrupted. A bad option raises SystemExit(2) with a message instead.
     print("exit status", main(ARGS))

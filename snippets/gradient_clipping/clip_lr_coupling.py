@@ -11,7 +11,7 @@ from clip_train import make_mlp, make_regression
 def always_clipped_run(
     optimizer="sgd", lr=0.1, max_norm=1e-3, momentum=0.0, steps=20, seed=0
 ):
-    """Train with c far below every gradient norm; return params and step lengths."""
+    """Train with c far below every gradient norm; return params, step lengths and gradient norms."""
     torch.manual_seed(seed)
     model = make_mlp()
     x, y = make_regression(n=256, seed=seed)
