@@ -70,7 +70,7 @@ def _gzipped(path: Path) -> bytes:
 
 def kind_of(url: str, resource_type: str) -> str:
     path = url.split("?")[0].split("#")[0].lower()
-    if path.endswith("search_index.json"):
+    if path.endswith("search_index.json") or "/pagefind/" in path:
         return "search index"
     if resource_type == "document" or path.endswith((".html", "/")):
         return "html"

@@ -33,7 +33,7 @@ def built_site(tmp_path_factory) -> Build:
 
 
 def pytest_terminal_summary(terminalreporter):
-    """How many blocks of each page ran as a reader runs them, and how many were skipped."""
+    """How many blocks of each page ran as a reader runs them (and were skipped); search hit rates."""
     counts = getattr(terminalreporter.config, "handbook_block_counts", None)  # set by test_copy_paste
     if counts:
         terminalreporter.section("code blocks run as pasted (ran / skipped)")
@@ -41,3 +41,9 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{page:28s} {ran:3d} / {skipped}")
         total = [sum(column) for column in zip(*counts.values())]
         terminalreporter.write_line(f"{'all pages':28s} {total[0]:3d} / {total[1]}")
+    scores = getattr(terminalreporter.config, "handbook_search_scores", None)  # set by test_search
+    if scores:
+        terminalreporter.section("search benchmark (typed into the search box)")
+        for lang, score in sorted(scores.items()):
+            terminalreporter.write_line(f"{lang}: {score['n']} queries  hit@1 {score['hit@1']:.2f}  "
+                                        f"hit@3 {score['hit@3']:.2f}")

@@ -149,3 +149,28 @@ def test_an_empty_or_english_translation_is_refused(tmp_path):
     (tmp_path / "code.zh.yml").write_text('"a comment":\n"another": "still English"\n', encoding="utf-8")
     with pytest.raises(code_translation.TranslationError, match="no Chinese text for 'a comment' and 1 more"):
         code_translation.load(tmp_path)
+
+
+# A PyTorch error or warning quoted on a page, as inline code: ``Type: message`` or `Type: message`
+QUOTED = re.compile(r"``\s?((?:\w+\.)*\w+(?:Error|Warning): .+?)\s?``|(?<!`)`((?:\w+\.)*\w+(?:Error|Warning): [^`]+)`")
+MUST_QUOTE = {  # the errors and warnings the chapters explain, so that a pasted message finds them
+    "lr-decay": ["UserWarning: Detected call of `lr_scheduler.step()` before `optimizer.step()`."],
+    "gradient-clipping": ["RuntimeError: The total norm of order 2.0 for gradients from `parameters` is non-finite"],
+    "batch-norm": ["ValueError: Expected more than 1 value per channel when training"],
+    "combinations": ["ZeroDivisionError: 0.0 cannot be raised to a negative power"],
+    "cnn-recipe": ["RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x4608 and 3200x10)"],
+}
+
+
+@pytest.mark.parametrize("page", [p.name for p in PAGES])
+def test_quoted_errors_are_what_the_pages_code_prints(runs, chapters, page):
+    """Every error or warning a page quotes is printed, verbatim, by running that page's code."""
+    quotes = [a or b for a, b in QUOTED.findall((ROOT / "docs" / page).read_text(encoding="utf-8"))]
+    stem = page.removesuffix(".md").removesuffix(".zh")
+    for required in MUST_QUOTE.get(stem, []):
+        assert any(q.startswith(required) for q in quotes), f"{page} does not quote {required!r}"
+    if not quotes:
+        return
+    printed = "".join(result.get("output", "") for result in runs[page])
+    for quote in quotes:
+        assert quote in printed, f"{page} quotes {quote!r}, which running its code does not print"

@@ -83,4 +83,4 @@ if __name__ == "__main__":
     try:
         model(x[:1])
     except ValueError as err:
-        print("batch of one in train mode:", err)
+        print("batch of one in train mode:", f"{type(err).__name__}: {err}")

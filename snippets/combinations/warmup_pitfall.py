@@ -19,7 +19,7 @@ if __name__ == "__main__":
         # LambdaLR evaluates the factor at step 0 inside its constructor: 0 ** -0.5.
         torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=noam_factor)
     except ZeroDivisionError as err:
-        print("LambdaLR failed at step 0:", err)
+        print("LambdaLR failed at step 0:", f"{type(err).__name__}: {err}")
 
     # From step 1 on it is a raw multiplier whose maximum is warmup ** -0.5, not 1.
     peak = max(noam_factor(s) for s in range(1, 20001))

@@ -47,7 +47,7 @@ if __name__ == "__main__":
     try:
         nn.utils.clip_grad_norm_(model.parameters(), 1.0, error_if_nonfinite=True)
     except RuntimeError as err:
-        print("RuntimeError:", str(err)[:70], "...")
+        print("RuntimeError:", err)
     # 3. skip the step: the weights are untouched
     model, opt = poisoned_grads("nan")
     before = model.weight.detach().clone()

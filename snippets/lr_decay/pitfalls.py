@@ -71,6 +71,8 @@ if __name__ == "__main__":
     for first in (True, False):
         used, messages = rates_trained_with(scheduler_first=first)
         print(f"scheduler.step() first={first}: rates {used}, warned={bool(messages)}")
+        for message in messages:
+            print("UserWarning:", message)
     print("resume with scheduler state:   ", resume_demo(load_scheduler_state=True))
     print("resume without scheduler state:", resume_demo(load_scheduler_state=False))
     print("StepLR(30 'epochs') per batch, 100 batches/epoch, after 1 epoch:",

@@ -191,25 +191,6 @@ def test_no_request_leaves_the_local_server(visits, site_browser):
     assert not foreign, foreign
 
 
-@pytest.mark.parametrize("start, query", [("zh/", "学习率"), ("zh/", "余弦"), ("", "cosine")])
-def test_search_finds_the_learning_rate_page(site_browser, start, query):
-    b = site_browser
-    b.page.emulate_media(color_scheme="light")
-    b.goto(start)
-    # the first query can race the search worker still building its index: type it again if so
-    for _ in range(4):
-        b.page.fill("input.md-search__input", "")
-        b.page.fill("input.md-search__input", query)
-        try:
-            b.page.wait_for_selector(".md-search-result__item", timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            pass
-    links = b.page.eval_on_selector_all(".md-search-result__item a", "as => as.map(a => a.href)")
-    meta = b.page.inner_text(".md-search-result__meta")
-    assert any(f"/{start}lr-decay/" in link for link in links), f"{query!r}: {meta}: {links}"
-
-
 def luminance(css_color: str) -> float:
     r, g, b, *alpha = (float(x) for x in re.findall(r"[\d.]+", css_color))
     assert not alpha or alpha[0] > 0.9, f"translucent background {css_color}"

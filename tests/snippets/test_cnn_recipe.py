@@ -377,3 +377,10 @@ def test_resume_with_changed_settings_is_refused_with_exit_2(tiny_runs, capsys):
         train_mod.main(TINY + ["--out-dir", str(tiny_runs["full"]), "--resume", "--lr", "0.5"])
     assert stop.value.code == 2
     assert "--resume with different settings: --lr 0.02 -> 0.5" in capsys.readouterr().err
+
+
+def test_the_articles_network_fails_on_32x32_images_as_the_page_quotes():
+    """Claim (model section): the article's Linear(128*5*5) meets 64 rows of 128*6*6 = 4608 features."""
+    article = load_snippet("cnn_recipe/article_network.py")
+    assert article.shape_error() == "RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x4608 and 3200x10)"
+    assert article.shape_error(image_size=28) is None  # 28 -> 26 -> 13 -> 11 -> 5: the article's size fits
