@@ -62,8 +62,9 @@ def encode(text: str) -> str:
 class Section:
     anchor: str
     title: str = ""
-    text: list = field(default_factory=list)
+    text: list = field(default_factory=list)   # what is indexed: a formula as its TeX source
     code: list = field(default_factory=list)
+    shown: list = field(default_factory=list)  # what an excerpt shows: a formula as displayed
 
 
 class _Sections(HTMLParser):
@@ -126,32 +127,43 @@ class _Sections(HTMLParser):
             self._add(" ")
 
     def handle_data(self, data):
-        if self.depth and not self.skip and (not self.math or self.annotation):
-            self._add(f" {data} " if self.math else data)
+        if not self.depth or self.skip:
+            return
+        if not self.math:
+            self._add(data)
+        elif self.annotation:
+            self._add(f" {data} ", shown=False)
+        else:
+            self._add(data, indexed=False)
 
-    def _add(self, text):
+    def _add(self, text, indexed=True, shown=True):
         if not self.sections:
             self.sections.append(Section(""))
         section = self.sections[-1]
         if self.heading:
-            section.title += text
+            section.title += text if indexed else ""
         elif self.pre:
             section.code.append(text)
         else:
-            section.text.append(text)
+            if indexed:
+                section.text.append(text)
+            if shown:
+                section.shown.append(text)
 
 
 def sections(html: str):
-    """(lang, [(anchor, title, prose, code)]) of one built page; none if it has no indexed body."""
+    """(lang, [(anchor, title, prose, code, prose as shown)]) of one built page; none if it has no
+    indexed body."""
     parser = _Sections()
     parser.feed(html)
     out = []
     for s in parser.sections:
         text = re.sub(r"\s+", " ", "".join(s.text)).strip()
         code = re.sub(r"\s+", " ", "".join(s.code)).strip()
+        shown = re.sub(r"\s+", " ", "".join(s.shown)).strip()
         title = re.sub(r"\s+", " ", s.title).strip()
         if title or text or code:
-            out.append((s.anchor, title, text, code))
+            out.append((s.anchor, title, text, code, shown))
     return parser.lang, out
 
 
@@ -163,7 +175,7 @@ def records(site_dir: Path):
         if not found:
             continue
         page_title = found[0][1]
-        for anchor, title, text, code in found:
+        for anchor, title, text, code, shown in found:
             url = "/" + (f"{rel}/" if rel != "." else "") + (f"#{anchor}" if anchor and anchor != found[0][0] else "")
             content = "\n".join([text] * PROSE_WEIGHT + [code, dotted_parts(text + " " + code)])
             heading = title or page_title
@@ -171,7 +183,7 @@ def records(site_dir: Path):
                    "heading": encode(heading) if lang == "zh" else heading,
                    "content": encode(content) if lang == "zh" else content,
                    "meta": {"title": title or page_title, "page": page_title, "target": url,
-                            "body": f"{text} {code}".strip()}}
+                            "body": f"{shown} {code}".strip()}}
 
 
 def record_page(item) -> str:

@@ -101,7 +101,7 @@ def test_chinese_is_indexed_as_pairs_of_characters_and_formulas_as_tex():
     lang, found = sections('<html lang="zh"><body><div data-pagefind-body><h2 id="a">标题<a class="headerlink">¶</a></h2>'
                            '<p>正文 <math><mi>k</mi><annotation encoding="application/x-tex">k = -\\ln \\gamma</annotation></math></p>'
                            '<pre><code>x = 1</code></pre></div><nav>导航</nav></body></html>')
-    assert lang == "zh" and found == [("a", "标题", "正文 k = -\\ln \\gamma", "x = 1")]
+    assert lang == "zh" and found == [("a", "标题", "正文 k = -\\ln \\gamma", "x = 1", "正文 k")]
 
 
 def test_second_language_and_rebuild_run_no_snippet_and_convert_no_notebook(built_site, tmp_path):

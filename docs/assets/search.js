@@ -130,8 +130,8 @@
         title.textContent = r.title;
         article.appendChild(title);
         if (r.title !== r.page) {
-          var where = document.createElement("nav");
-          where.className = "md-path";
+          var where = document.createElement("p");
+          where.className = "handbook-search-page";
           where.textContent = r.page;
           article.appendChild(where);
         }
