@@ -83,6 +83,23 @@ def cache_key(snippet: Path) -> str:
     return digest.hexdigest()[:20]
 
 
+def check_glossaries(snippets_dir: Path):
+    """Each topic's figure glossary must be valid YAML: say which file and where, once."""
+    import yaml
+
+    errors = []
+    for path in sorted(snippets_dir.glob(f"*/{GLOSSARY_NAME}")):
+        try:
+            yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            where = getattr(error, "problem_mark", None)
+            line = f", line {where.line + 1}" if where else ""
+            errors.append(f"{path.relative_to(snippets_dir.parent).as_posix()}{line}: not valid YAML: "
+                          f"{getattr(error, 'problem', None) or error}")
+    if errors:
+        raise FigureError("figure glossaries could not be read:\n" + "\n".join(errors))
+
+
 def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) -> list[str]:
     """Run the snippets of `jobs` (none cached) in one renderer process; return error messages.
 
@@ -117,13 +134,14 @@ def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) 
             except OSError:  # a concurrent build cached the same job first
                 shutil.rmtree(folder, ignore_errors=True)
             continue
-        tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-25:]) if log.exists() else ""
+        tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-40:]) if log.exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
         if outcome is None:
             errors.append(f"{name}: the renderer stopped before it ran (exit {result.returncode}):\n"
                           f"{result.stderr.strip()[-2000:]}")
         elif outcome["timed_out"]:
-            errors.append(f"{name}: ran past the {timeout:.0f} s limit for a figure snippet")
+            errors.append(f"{name}: ran past the {timeout:.0f} s limit for a figure snippet; its last "
+                          f"output, then where it was when stopped:\n{tail}")
         else:
             errors.append(f"{name} failed (exit {outcome['code']}):\n{tail}")
     return errors
@@ -150,6 +168,7 @@ def build_figures(root: Path = ROOT, force: bool = False, jobs: int | None = Non
     cache_dir = root / ".cache" / "figures"
     if force:
         shutil.rmtree(cache_dir, ignore_errors=True)
+    check_glossaries(snippets_dir)
     todo = [Job(path, cache_key(path)) for path in plot_snippets(snippets_dir)]
     ran = [job for job in todo if not (cache_dir / job.key).is_dir()]
     errors = render_all(ran, cache_dir, jobs or os.cpu_count() or 1, timeout)

@@ -76,15 +76,19 @@ def typed_code(text):
             if in_fence and not FENCE.match(line) and line.strip() and not INCLUDE.match(line)]
 
 
+def missing_twins(root: Path = ROOT) -> list[str]:
+    """A page whose other-language twin does not exist, by name."""
+    return [f"{page.relative_to(root)}: no twin page {twin(page).relative_to(root)}"
+            for page in pages(root) if not twin(page).exists()]
+
+
 def problems(root: Path = ROOT):
-    found, included = [], set()
+    found, included = missing_twins(root), set()
     for page in pages(root):
         rel = page.relative_to(root)
         text = page.read_text(encoding="utf-8")
         other = twin(page)
-        if not other.exists():
-            found.append(f"{rel}: no twin page {other.relative_to(root)}")
-        elif not page.name.endswith(".zh.md"):
+        if other.exists() and not page.name.endswith(".zh.md"):
             other_text = other.read_text(encoding="utf-8")
             if include_lines(text) != include_lines(other_text):
                 found.append(f"{rel}: include lines differ from {other.relative_to(root)}")

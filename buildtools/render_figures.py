@@ -11,6 +11,7 @@ n = 1, 2, ... Exit code 3: a figure text has no Chinese translation, or a glyph 
   snippet's run time). It prints one JSON line per job: ``{"job": i, "code": c, "timed_out": b}``;
   a child's output goes to ``OUT_DIR/log.txt``.
 """
+import faulthandler
 import json
 import os
 import signal
@@ -161,13 +162,18 @@ def save_all(out_dir, glossary):
     return missing
 
 
-def _child(job):
-    """In a forked child: send output to the job's log, render, exit without returning."""
+def _child(job, timeout):
+    """In a forked child: send output to the job's log, render, exit without returning.
+
+    Just before the parent stops a snippet that runs too long, faulthandler writes every thread's
+    stack to the log, so the message can say where it hung.
+    """
     snippet, out_dir, glossary = job
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     log = os.open(Path(out_dir) / "log.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    faulthandler.dump_traceback_later(max(timeout - 1.0, 0.5), exit=False, file=sys.stderr)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)  # one child per core already; more threads only contend
     code = 1
@@ -198,7 +204,7 @@ def serve(jobs, parallel, timeout):
             index, job = pending.pop(0)
             pid = os.fork()
             if pid == 0:
-                _child(job)
+                _child(job, timeout)
             running[pid] = (index, time.monotonic())
         pid, status = os.waitpid(-1, os.WNOHANG)
         if pid == 0:

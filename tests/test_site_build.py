@@ -115,7 +115,7 @@ def test_second_language_and_rebuild_run_no_snippet_and_convert_no_notebook(buil
 
 def copy_of_the_repository(tmp_path):
     copy = tmp_path / "repo"
-    copy.mkdir()
+    copy.mkdir(parents=True)
     for name in ("mkdocs.yml", "docs", "snippets", "notebooks", "hooks", "buildtools", "overrides", ".cache"):
         source = ROOT / name
         if source.is_dir():
@@ -143,3 +143,29 @@ def test_an_untranslated_code_comment_stops_the_build_naming_it(tmp_path):
     assert build.returncode != 0
     assert "docs/lr-decay.zh.md [snippets/lr_decay/pitfalls.py]" in build.output
     assert "'a comment nobody translated'" in build.output and "snippets/lr_decay/code.zh.yml" in build.output
+
+
+def test_faults_in_glossaries_pages_and_hung_snippets_stop_the_build_by_name(tmp_path):
+    """Fault injection (issue 19): each fault below fails the build with a message naming its file."""
+    # 1. a glossary that is not YAML, and a page without its twin: named before any figure is drawn
+    copy = copy_of_the_repository(tmp_path / "a")
+    (copy / "snippets/combinations/figures.zh.yml").write_text('"Step": "步\n  bad: [\n', encoding="utf-8")
+    (copy / "docs/playground.zh.md").unlink()
+    build = mkdocs_build(copy, tmp_path / "a" / "site")
+    assert build.returncode != 0
+    assert "snippets/combinations/figures.zh.yml, line" in build.output and "not valid YAML" in build.output
+    assert "docs/playground.md: no twin page docs/playground.zh.md" in build.output
+    assert build.output.count("figures.zh.yml") < 4  # said once, not once per plot snippet
+
+    # 2. an empty translation, and a snippet that hangs: both named, the hang with where it hung
+    copy = copy_of_the_repository(tmp_path / "b")
+    glossary = copy / "snippets/lr_decay/figures.zh.yml"
+    glossary.write_text(glossary.read_text(encoding="utf-8") + '"Linear scale (again)":\n', encoding="utf-8")
+    (copy / "snippets/lr_decay/plot_hang.py").write_text(
+        '"""Hangs on purpose."""\nimport time\n\n\ndef wait_forever():\n    while True:\n'
+        '        time.sleep(0.1)\n\n\nwait_forever()\n')
+    build = mkdocs_build(copy, tmp_path / "b" / "site", env={"HANDBOOK_FIGURE_TIMEOUT": "6"})
+    assert build.returncode != 0
+    assert "entries of" in build.output and "'Linear scale (again)'" in build.output
+    assert "snippets/lr_decay/plot_hang.py: ran past the 6 s limit" in build.output
+    assert "wait_forever" in build.output  # the stack at the moment it was stopped
