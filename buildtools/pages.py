@@ -70,10 +70,39 @@ def heading_ids(text):
     return ids
 
 
+CONTAINER = re.compile(r"^\s*(?:!!!|\?\?\?\+?|===|[-*+]\s|\d+\.\s)")
+RAW_CODE = re.compile(r"<(?:pre|code)\b", re.I)
+INLINE_HILITE = re.compile(r"`#!\w+")
+
+
 def typed_code(text):
-    """Lines inside code fences that are neither include lines nor blank."""
-    return [line for line, in_fence in _lines_outside_fences(text)
-            if in_fence and not FENCE.match(line) and line.strip() and not INCLUDE.match(line)]
+    """Code typed into the page rather than included from snippets/, line by line:
+
+    - lines inside code fences that are neither include lines nor blank;
+    - an indented code block (4 spaces after a blank line, outside a list item or admonition);
+    - raw ``<pre>``/``<code>`` HTML, and inline code highlighted as a language (`` `#!python x` ``).
+    """
+    found, blank, container = [], True, False
+    for line, in_fence in _lines_outside_fences(text):
+        if in_fence:
+            if not FENCE.match(line) and line.strip() and not INCLUDE.match(line):
+                found.append(line)
+            blank = False
+            continue
+        if not line.strip():
+            blank = True
+            continue
+        indent = len(line) - len(line.lstrip(" ")) + 4 * (len(line) - len(line.lstrip("\t")))
+        if CONTAINER.match(line):
+            container = True
+        elif indent == 0:
+            container = False
+        elif indent >= 4 and blank and not container:
+            found.append(line)
+        if RAW_CODE.search(line) or INLINE_HILITE.search(line):
+            found.append(line)
+        blank = False
+    return found
 
 
 def missing_twins(root: Path = ROOT) -> list[str]:

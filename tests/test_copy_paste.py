@@ -8,6 +8,7 @@ is exactly what runs here.
 """
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +175,35 @@ def test_quoted_errors_are_what_the_pages_code_prints(runs, chapters, page):
     printed = "".join(result.get("output", "") for result in runs[page])
     for quote in quotes:
         assert quote in printed, f"{page} quotes {quote!r}, which running its code does not print"
+
+
+NOT_SCRIPTED = {  # snippet files run elsewhere with settings of their own, and why
+    "snippets/cnn_recipe/cnn_notebook_run.py": "the notebook's run cell: tests/test_notebooks.py runs it "
+                                               "with one epoch on 300 images",
+}
+
+
+def test_every_snippet_not_shown_whole_runs_as_a_script(chapters, tmp_path):
+    """A file shown whole runs above, as the reader runs it; every other one runs here as a script
+    (its topic's files in an empty folder, one thread, a time limit), so no demo goes untested."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    shown_whole = {block.includes[0][0] for chapter in chapters.values() for block in chapter.blocks if block.file}
+    rest = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "snippets").rglob("*.py"))
+    rest = [path for path in rest if path not in shown_whole and path not in NOT_SCRIPTED]
+    assert rest, "every file is shown whole: this test can go"
+    env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg", CUDA_VISIBLE_DEVICES="")
+    for path in rest:
+        folder = tmp_path / Path(path).parent.name
+        if not folder.exists():
+            shutil.copytree(ROOT / Path(path).parent, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        try:
+            result = subprocess.run([sys.executable, Path(path).name], cwd=folder, env=env,
+                                    capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired as error:
+            pytest.fail(f"{path}: still running after 120 s; its last output: {str(error.stdout)[-500:]}")
+        assert result.returncode == 0, f"{path} failed:\n{result.stderr[-2000:]}"
+        assert result.stdout.strip(), f"{path} printed nothing"

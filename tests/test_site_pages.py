@@ -1,6 +1,8 @@
 """Both languages and the code on the site stay in step (buildtools.pages), with its rules tested."""
 from pathlib import Path
 
+import pytest
+
 from buildtools import pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,3 +80,20 @@ def test_an_english_admonition_title_on_a_chinese_page_is_caught(tmp_path):
     (tmp_path / "docs/a.md").write_text('# A { #a }\n\n!!! tip "Try it"\n    Text.\n')
     (tmp_path / "docs/a.zh.md").write_text('# 甲 { #a }\n\n!!! tip "Try it"\n    正文。\n')
     assert problems(tmp_path) == ["docs/a.zh.md: admonition title in English on a Chinese page: Try it"]
+
+
+@pytest.mark.parametrize("typed", [
+    "Some text.\n\n    x = 1  # an indented code block\n",
+    '<pre><code>x = 1</code></pre>\n',
+    "Call `#!python x = 1` inline.\n",
+])
+def test_code_typed_outside_fences_is_caught(tmp_path, typed):
+    page = GOOD + "\n" + typed
+    found = make_site(tmp_path, page, page.replace("Title", "标题"))
+    assert any("code typed into the page" in p and "x = 1" in p for p in found), found
+
+
+def test_indented_text_inside_lists_and_admonitions_is_not_code(tmp_path):
+    page = GOOD + '\n!!! tip "Tip"\n\n    Indented body text.\n\n- item\n\n    continued item text\n'
+    zh = page.replace("Title", "标题").replace('"Tip"', '"提示"')
+    assert make_site(tmp_path, page, zh) == []
