@@ -3,7 +3,9 @@
 A snippet's figures land in ``docs/figures/<topic>/<stem>-<n>.svg`` (English) and ``<stem>-<n>.zh.svg``
 (Chinese; the i18n plugin's suffix structure serves it on zh pages in place of the English one).
 The cache key covers the snippet, the sibling snippets it imports (transitively), its topic's
-glossary and the renderer itself, so editing one snippet re-runs only the figures that depend on it.
+glossary, the renderer itself and the version of every installed distribution these import (and
+of the CJK font), so editing one snippet re-runs only the figures that depend on it. A build
+removes cached renderings that no snippet uses any more.
 
 CLI: ``python -m buildtools.figures [--force] [--jobs N] [--timeout S]`` draws them outside MkDocs.
 """
@@ -12,17 +14,21 @@ import ast
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDERER = Path(__file__).with_name("render_figures.py")
 GLOSSARY_NAME = "figures.zh.yml"
+RENDERER_DISTRIBUTIONS = ("matplotlib", "numpy", "noto-cjk-sans-otc")  # the renderer, its arrays, its CJK font
+KEY = re.compile(r"^[0-9a-f]{20}$")
 DEFAULT_TIMEOUT = float(os.environ.get("HANDBOOK_FIGURE_TIMEOUT", 120))
 
 
@@ -70,10 +76,35 @@ def _version(package: str) -> str:
         return "none"
 
 
+def imported_modules(paths: list[Path]) -> set[str]:
+    """Top-level modules the files import (standard library and siblings included)."""
+    names = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+@lru_cache(maxsize=1)
+def _owners() -> dict:
+    return packages_distributions()
+
+
+def distributions(paths: list[Path]) -> list[str]:
+    """The installed distributions whose modules the files import, plus what the renderer uses."""
+    owners = _owners()
+    found = {dist for name in imported_modules(paths) for dist in owners.get(name, [])}
+    return sorted(found | set(RENDERER_DISTRIBUTIONS))
+
+
 def cache_key(snippet: Path) -> str:
-    """Changes with the snippet, the siblings it imports, its glossary, the renderer and the libraries."""
+    """Changes with the snippet, the siblings it imports, its glossary, the renderer, and the version
+    of every distribution they import (scikit-learn's bundled data, say) and of the CJK font."""
     digest = hashlib.sha256()
-    for package in ("matplotlib", "torch", "numpy"):
+    for package in distributions(local_imports(snippet)):
         digest.update(f"{package}={_version(package)};".encode())
     digest.update(RENDERER.read_bytes())
     inputs = local_imports(snippet) + [snippet.parent / GLOSSARY_NAME]
@@ -180,7 +211,16 @@ def build_figures(root: Path = ROOT, force: bool = False, jobs: int | None = Non
         raise FigureError("figure snippets failed:\n" + "\n\n".join(errors))
     for stale in set(out_dir.glob("*/*.svg")) - written:
         stale.unlink()
-    return {"snippets": len(todo), "ran": len(ran), "figures": len(written)}
+    pruned = prune(cache_dir, {job.key for job in todo})
+    return {"snippets": len(todo), "ran": len(ran), "figures": len(written), "pruned": pruned}
+
+
+def prune(cache_dir: Path, keep: set[str]) -> int:
+    """Remove cached renderings no snippet uses any more; return how many."""
+    stale = [d for d in cache_dir.glob("*") if d.is_dir() and KEY.match(d.name) and d.name not in keep]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(stale)
 
 
 def main(argv=None):

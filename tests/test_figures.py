@@ -124,3 +124,27 @@ def test_an_empty_or_english_figure_translation_is_refused():
 
     glossary = {"Epoch": "", "Loss": "Loss", "momentum=0.1": "momentum=0.1", "$g_1$": "$g_1$", "Step": "步"}
     assert untranslated(glossary) == ["Epoch", "Loss"]
+
+
+def test_the_cache_key_follows_the_distributions_a_snippet_imports(monkeypatch):
+    from buildtools import figures
+
+    digits = ROOT / "snippets/batch_norm/plot_eval_pitfalls.py"  # trains on scikit-learn's digits
+    schedules = ROOT / "snippets/lr_decay/plot_compare.py"       # imports no scikit-learn
+    assert "scikit-learn" in figures.distributions(figures.local_imports(digits))
+    before = {path: figures.cache_key(path) for path in (digits, schedules)}
+    real = figures._version
+    monkeypatch.setattr(figures, "_version", lambda p: "9.9.9" if p == "scikit-learn" else real(p))
+    assert figures.cache_key(digits) != before[digits]
+    assert figures.cache_key(schedules) == before[schedules]
+    monkeypatch.setattr(figures, "_version", lambda p: "9.9.9" if p == "noto-cjk-sans-otc" else real(p))
+    assert figures.cache_key(schedules) != before[schedules]  # the CJK font is in every key
+
+
+def test_a_build_prunes_renderings_no_snippet_uses(tmp_path):
+    from buildtools.figures import prune
+
+    for name in ("0123456789abcdef0123", "fedcba9876543210fedc", "0123456789abcdef0123.tmp"):
+        (tmp_path / name).mkdir()
+    assert prune(tmp_path, {"0123456789abcdef0123"}) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0123456789abcdef0123", "0123456789abcdef0123.tmp"]
