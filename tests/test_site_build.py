@@ -169,3 +169,9 @@ def test_faults_in_glossaries_pages_and_hung_snippets_stop_the_build_by_name(tmp
     assert "entries of" in build.output and "'Linear scale (again)'" in build.output
     assert "snippets/lr_decay/plot_hang.py: ran past the 6 s limit" in build.output
     assert "wait_forever" in build.output  # the stack at the moment it was stopped
+
+
+def test_the_sitemap_holds_no_relative_address(built_site):
+    for sitemap in built_site.site.rglob("sitemap.xml"):
+        locs = re.findall(r"<loc>([^<]*)</loc>", sitemap.read_text(encoding="utf-8"))
+        assert all(re.match(r"^https?://", loc) for loc in locs), (sitemap, locs[:3])
