@@ -33,7 +33,14 @@ DEFAULT_TIMEOUT = float(os.environ.get("HANDBOOK_FIGURE_TIMEOUT", 120))
 
 
 class FigureError(RuntimeError):
-    """A plot snippet failed, hung, or left a text untranslated; the message names the file."""
+    """A plot snippet failed, hung, or left a text untranslated; the message names the file.
+
+    ``failed`` maps each failed snippet to its own message (empty when no snippet ran).
+    """
+
+    def __init__(self, message: str, failed: dict | None = None):
+        super().__init__(message)
+        self.failed = failed or {}
 
 
 @dataclass(frozen=True)
@@ -131,14 +138,14 @@ def check_glossaries(snippets_dir: Path):
         raise FigureError("figure glossaries could not be read:\n" + "\n".join(errors))
 
 
-def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) -> list[str]:
-    """Run the snippets of `jobs` (none cached) in one renderer process; return error messages.
+def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) -> dict:
+    """Run the snippets of `jobs` (none cached) in one renderer process; return {snippet: error}.
 
     The renderer imports torch and matplotlib once and forks a child per snippet. A job's figures
     move into ``cache_dir/<key>`` only when it succeeded, so a failure is never cached.
     """
     if not jobs:
-        return []
+        return {}
     cache_dir.mkdir(parents=True, exist_ok=True)
     work = {job: Path(tempfile.mkdtemp(prefix=f"{job.key}.", dir=cache_dir)) for job in jobs}
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
@@ -153,7 +160,7 @@ def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) 
         if line.startswith("{"):
             outcome = json.loads(line)
             outcomes[outcome["job"]] = outcome
-    errors = []
+    errors = {}
     for index, job in enumerate(jobs):
         name = job.snippet.relative_to(job.snippet.parents[2]).as_posix()
         outcome, folder = outcomes.get(index), work[job]
@@ -168,13 +175,13 @@ def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) 
         tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-40:]) if log.exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
         if outcome is None:
-            errors.append(f"{name}: the renderer stopped before it ran (exit {result.returncode}):\n"
-                          f"{result.stderr.strip()[-2000:]}")
+            errors[job.snippet] = (f"{name}: the renderer stopped before it ran (exit {result.returncode}):\n"
+                                   f"{result.stderr.strip()[-2000:]}")
         elif outcome["timed_out"]:
-            errors.append(f"{name}: ran past the {timeout:.0f} s limit for a figure snippet; its last "
-                          f"output, then where it was when stopped:\n{tail}")
+            errors[job.snippet] = (f"{name}: ran past the {timeout:.0f} s limit for a figure snippet; its "
+                                   f"last output, then where it was when stopped:\n{tail}")
         else:
-            errors.append(f"{name} failed (exit {outcome['code']}):\n{tail}")
+            errors[job.snippet] = f"{name} failed (exit {outcome['code']}):\n{tail}"
     return errors
 
 
@@ -208,7 +215,7 @@ def build_figures(root: Path = ROOT, force: bool = False, jobs: int | None = Non
         if (cache_dir / job.key).is_dir():
             written |= sync(cache_dir / job.key, out_dir / job.topic, job.snippet.stem)
     if errors:
-        raise FigureError("figure snippets failed:\n" + "\n\n".join(errors))
+        raise FigureError("figure snippets failed:\n" + "\n\n".join(errors.values()), errors)
     for stale in set(out_dir.glob("*/*.svg")) - written:
         stale.unlink()
     pruned = prune(cache_dir, {job.key for job in todo})
@@ -221,6 +228,42 @@ def prune(cache_dir: Path, keep: set[str]) -> int:
     for folder in stale:
         shutil.rmtree(folder, ignore_errors=True)
     return len(stale)
+
+
+def error_figures(root: Path, failed: dict) -> list[Path]:
+    """Put a box with the error in place of every figure a failed snippet draws on the pages.
+
+    For ``mkdocs serve``: the contributor sees what failed where the figure would be, and the site
+    keeps serving; a real build still fails.
+    """
+    written = []
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (root / "docs").rglob("*.md"))
+    for snippet, message in failed.items():
+        topic, stem = snippet.parent.name, snippet.stem
+        numbers = sorted(set(re.findall(rf"figures/{topic}/{stem}-(\d+)\.svg", pages)), key=int) or ["1"]
+        for number in numbers:
+            for suffix in (".svg", ".zh.svg"):
+                path = root / "docs" / "figures" / topic / f"{stem}-{number}{suffix}"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                svg = error_svg(message)
+                if not path.exists() or path.read_text(encoding="utf-8") != svg:  # serve watches docs/
+                    path.write_text(svg, encoding="utf-8")
+                written.append(path)
+    return written
+
+
+def error_svg(message: str) -> str:
+    """An SVG box holding a figure snippet's error: its first line and the last lines of its output."""
+    from xml.sax.saxutils import escape
+
+    lines = message.splitlines()
+    shown = [lines[0]] + lines[1:][-14:] if lines else ["figure snippet failed"]
+    text = "".join(f'<text x="16" y="{40 + 18 * i}">{escape(line[:110])}</text>' for i, line in enumerate(shown))
+    height = 60 + 18 * len(shown)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="900" height="{height}" role="img" '
+            f'aria-label="figure snippet failed">'
+            f'<rect x="1" y="1" width="898" height="{height - 2}" fill="#fff4f4" stroke="#c62828" stroke-width="2"/>'
+            f'<g font-family="monospace" font-size="13" fill="#b71c1c" style="white-space:pre">{text}</g></svg>\n')
 
 
 def main(argv=None):

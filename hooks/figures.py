@@ -1,5 +1,9 @@
 """MkDocs hook: draw the figures before each build (the logic is buildtools.figures).
 
+A failing or hanging plot snippet stops ``mkdocs build`` with a message naming it. Under
+``mkdocs serve`` the site keeps serving instead: the error is printed, and a box with it takes the
+place of each figure the snippet draws, until the snippet is fixed.
+
 Set HANDBOOK_FIGURES=off to skip drawing (used by the build benchmark to time the rest of the build).
 """
 import logging
@@ -10,17 +14,29 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from buildtools.figures import FigureError, build_figures  # noqa: E402
+from buildtools.figures import FigureError, build_figures, error_figures  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.figures")
+COMMAND = {"name": "build"}
+
+
+def on_startup(command, dirty):
+    COMMAND["name"] = command
 
 
 def on_pre_build(config):
     if os.environ.get("HANDBOOK_FIGURES", "on") == "off":
         return
+    root = Path(config.config_file_path).parent
     try:
-        stats = build_figures()
+        stats = build_figures(root)
     except FigureError as error:
-        raise PluginError(str(error)) from None
+        if COMMAND["name"] != "serve" or not error.failed:
+            raise PluginError(str(error)) from None
+        error_figures(root, error.failed)
+        # not a warning: strict mode would stop serving; the page shows the error in the figure's place
+        print(f"ERROR   -  {error}\n(serving on: the pages show this error in place of the figures)",
+              file=sys.stderr, flush=True)
+        return
     if stats["ran"]:
         log.info("figures: ran %d of %d plot snippets", stats["ran"], stats["snippets"])

@@ -175,3 +175,42 @@ def test_the_sitemap_holds_no_relative_address(built_site):
     for sitemap in built_site.site.rglob("sitemap.xml"):
         locs = re.findall(r"<loc>([^<]*)</loc>", sitemap.read_text(encoding="utf-8"))
         assert all(re.match(r"^https?://", loc) for loc in locs), (sitemap, locs[:3])
+
+
+def test_mkdocs_serve_shows_a_failing_figure_in_its_place_and_keeps_serving(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    copy = copy_of_the_repository(tmp_path)
+    snippet = copy / "snippets/lr_decay/plot_warmup.py"
+    snippet.write_text('raise RuntimeError("deliberate failure for serve")\n' + snippet.read_text())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--no-livereload"],
+                              cwd=copy, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = svg = None
+        for _ in range(240):
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/lr-decay/", timeout=5).read().decode()
+                svg = urllib.request.urlopen(f"http://127.0.0.1:{port}/figures/lr_decay/plot_warmup-1.svg",
+                                             timeout=5).read().decode()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.5)
+        assert server.poll() is None, "mkdocs serve stopped:\n" + server.stdout.read()[-3000:]
+        assert page and 'src="../figures/lr_decay/plot_warmup-1.svg"' in page
+        assert "snippets/lr_decay/plot_warmup.py failed" in svg and "deliberate failure for serve" in svg
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    build = mkdocs_build(copy, tmp_path / "site")  # a real build still fails
+    assert build.returncode != 0 and "snippets/lr_decay/plot_warmup.py failed" in build.output
