@@ -71,3 +71,11 @@ def on_page_context(context, page, config, nav):
     for alt in alternates:
         alt["link"] = homes[alt["lang"]] + path  # site-relative, as i18n writes its own links
     return context
+
+
+def on_post_page(output, page, config):
+    """mkdocs-jupyter's template loads MathJax from an empty URL (none is configured, and the
+    site's formulas are MathML): drop the empty script tag."""
+    if isinstance(page.file, LocalizedNotebook):
+        return output.replace('<script src=""> </script>', "")
+    return output

@@ -121,3 +121,8 @@ def test_each_chapter_downloads_its_notebook_and_its_code(built_site, chapter, l
     if chapter != "cnn-recipe":  # the recipe offers its own notebook page
         published = nbformat.read(folder / notebook_name, as_version=4)
         assert [(c.cell_type, c.source) for c in published.cells] == chapter_notebook.cells
+
+
+def test_no_page_loads_a_script_from_an_empty_address(built_site):
+    for page in built_site.site.rglob("*.html"):
+        assert not re.search(r'<script[^>]*\ssrc=""', page.read_text(encoding="utf-8")), page

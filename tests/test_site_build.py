@@ -191,8 +191,8 @@ def test_mkdocs_serve_shows_a_failing_figure_in_its_place_and_keeps_serving(tmp_
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--no-livereload"],
-                              cwd=copy, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--no-livereload"]
+    server = subprocess.Popen(command, cwd=copy, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         page = svg = None
@@ -214,3 +214,22 @@ def test_mkdocs_serve_shows_a_failing_figure_in_its_place_and_keeps_serving(tmp_
         server.wait(timeout=30)
     build = mkdocs_build(copy, tmp_path / "site")  # a real build still fails
     assert build.returncode != 0 and "snippets/lr_decay/plot_warmup.py failed" in build.output
+
+
+def test_typed_in_code_and_a_broken_demo_are_named_by_the_checks(tmp_path):
+    """Fault injection (issue 19), the checks the tests run: code typed into a page outside a fence,
+    and a snippet whose demo breaks, each named by file."""
+    import subprocess
+    import sys
+
+    copy = copy_of_the_repository(tmp_path)
+    page = copy / "docs/lr-decay.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nTyped in:\n\n    lr = 0.1 * 0.5\n", encoding="utf-8")
+    demo = copy / "snippets/lr_decay/schedules.py"
+    demo.write_text(demo.read_text(encoding="utf-8") + "    print(undefined_in_the_demo)\n", encoding="utf-8")
+    rules = subprocess.run([sys.executable, "-m", "buildtools.pages"], cwd=copy, capture_output=True, text=True)
+    assert rules.returncode == 1 and "docs/lr-decay.md: code typed into the page" in rules.stdout
+    command = [sys.executable, "-m", "buildtools.chapter_notebooks", "docs/lr-decay.zh.md", str(tmp_path), "--run"]
+    run = subprocess.run(command, cwd=copy, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert "[snippets/lr_decay/schedules.py] (%run schedules.py) NameError" in run.stdout, run.stdout[-2000:]
