@@ -121,21 +121,21 @@ def cache_key(snippet: Path) -> str:
     return digest.hexdigest()[:20]
 
 
-def check_glossaries(snippets_dir: Path):
-    """Each topic's figure glossary must be valid YAML: say which file and where, once."""
+def glossary_errors(snippets_dir: Path) -> dict:
+    """{topic folder: message} for each figure glossary that is not valid YAML: named once, with
+    its line, instead of once per plot snippet as the renderer would."""
     import yaml
 
-    errors = []
+    errors = {}
     for path in sorted(snippets_dir.glob(f"*/{GLOSSARY_NAME}")):
         try:
             yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as error:
             where = getattr(error, "problem_mark", None)
             line = f", line {where.line + 1}" if where else ""
-            errors.append(f"{path.relative_to(snippets_dir.parent).as_posix()}{line}: not valid YAML: "
-                          f"{getattr(error, 'problem', None) or error}")
-    if errors:
-        raise FigureError("figure glossaries could not be read:\n" + "\n".join(errors))
+            errors[path.parent] = (f"{path.relative_to(snippets_dir.parent).as_posix()}{line}: not valid "
+                                   f"YAML: {getattr(error, 'problem', None) or error}")
+    return errors
 
 
 def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) -> dict:
@@ -206,10 +206,11 @@ def build_figures(root: Path = ROOT, force: bool = False, jobs: int | None = Non
     cache_dir = root / ".cache" / "figures"
     if force:
         shutil.rmtree(cache_dir, ignore_errors=True)
-    check_glossaries(snippets_dir)
-    todo = [Job(path, cache_key(path)) for path in plot_snippets(snippets_dir)]
+    unreadable = glossary_errors(snippets_dir)  # their topics' snippets are not run
+    todo = [Job(path, cache_key(path)) for path in plot_snippets(snippets_dir)
+            if path.parent not in unreadable]
     ran = [job for job in todo if not (cache_dir / job.key).is_dir()]
-    errors = render_all(ran, cache_dir, jobs or os.cpu_count() or 1, timeout)
+    errors = {**unreadable, **render_all(ran, cache_dir, jobs or os.cpu_count() or 1, timeout)}
     written = set()
     for job in todo:
         if (cache_dir / job.key).is_dir():
@@ -238,6 +239,9 @@ def error_figures(root: Path, failed: dict) -> list[Path]:
     """
     written = []
     pages = "\n".join(p.read_text(encoding="utf-8") for p in (root / "docs").rglob("*.md"))
+    failed = {snippet: message for where, message in failed.items()  # a topic: each of its snippets
+               for snippet in (plot_snippets(where.parent) if where.is_dir() else [where])
+               if not where.is_dir() or snippet.parent == where}
     for snippet, message in failed.items():
         topic, stem = snippet.parent.name, snippet.stem
         numbers = sorted(set(re.findall(rf"figures/{topic}/{stem}-(\d+)\.svg", pages)), key=int) or ["1"]

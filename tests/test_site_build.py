@@ -147,18 +147,16 @@ def test_an_untranslated_code_comment_stops_the_build_naming_it(tmp_path):
 
 def test_faults_in_glossaries_pages_and_hung_snippets_stop_the_build_by_name(tmp_path):
     """Fault injection (issue 19): each fault below fails the build with a message naming its file."""
-    # 1. a glossary that is not YAML, and a page without its twin: named before any figure is drawn
+    # 1. a page without its twin: named, and the build stops
     copy = copy_of_the_repository(tmp_path / "a")
-    (copy / "snippets/combinations/figures.zh.yml").write_text('"Step": "步\n  bad: [\n', encoding="utf-8")
     (copy / "docs/playground.zh.md").unlink()
-    build = mkdocs_build(copy, tmp_path / "a" / "site")
-    assert build.returncode != 0
-    assert "snippets/combinations/figures.zh.yml, line" in build.output and "not valid YAML" in build.output
-    assert "docs/playground.md: no twin page docs/playground.zh.md" in build.output
-    assert build.output.count("figures.zh.yml") < 4  # said once, not once per plot snippet
+    build = mkdocs_build(copy, tmp_path / "a" / "site", env={"HANDBOOK_FIGURES": "off"})
+    assert build.returncode != 0 and "docs/playground.md: no twin page docs/playground.zh.md" in build.output
 
-    # 2. an empty translation, and a snippet that hangs: both named, the hang with where it hung
+    # 2. a glossary that is not YAML (named once, with its line), an empty translation, and a
+    # snippet that hangs: all named in one build, the hang with where it hung
     copy = copy_of_the_repository(tmp_path / "b")
+    (copy / "snippets/combinations/figures.zh.yml").write_text('"Step": "步\n  bad: [\n', encoding="utf-8")
     glossary = copy / "snippets/lr_decay/figures.zh.yml"
     glossary.write_text(glossary.read_text(encoding="utf-8") + '"Linear scale (again)":\n', encoding="utf-8")
     (copy / "snippets/lr_decay/plot_hang.py").write_text(
@@ -169,6 +167,8 @@ def test_faults_in_glossaries_pages_and_hung_snippets_stop_the_build_by_name(tmp
     assert "entries of" in build.output and "'Linear scale (again)'" in build.output
     assert "snippets/lr_decay/plot_hang.py: ran past the 6 s limit" in build.output
     assert "wait_forever" in build.output  # the stack at the moment it was stopped
+    assert "snippets/combinations/figures.zh.yml, line" in build.output and "not valid YAML" in build.output
+    assert build.output.count("combinations/figures.zh.yml") == 1  # once, not once per plot snippet
 
 
 def test_the_sitemap_holds_no_relative_address(built_site):
