@@ -73,6 +73,7 @@ def heading_ids(text):
 CONTAINER = re.compile(r"^\s*(?:!!!|\?\?\?\+?|===|[-*+]\s|\d+\.\s)")
 RAW_CODE = re.compile(r"<(?:pre|code)\b", re.I)
 INLINE_HILITE = re.compile(r"`#!\w+")
+INLINE_CODE = re.compile(r"``.+?``|`[^`]*`")  # `<pre>` named in inline code is not a <pre>
 
 
 def typed_code(text):
@@ -99,7 +100,7 @@ def typed_code(text):
             container = False
         elif indent >= 4 and blank and not container:
             found.append(line)
-        if RAW_CODE.search(line) or INLINE_HILITE.search(line):
+        if RAW_CODE.search(INLINE_CODE.sub("", line)) or INLINE_HILITE.search(line):
             found.append(line)
         blank = False
     return found
