@@ -48,8 +48,9 @@ def prose_cell(text: str) -> str:
             continue
         if quote is not None and line.strip() and len(line) - len(line.lstrip()) < quote:
             quote = None
+            out.append("")  # end the quote: a line right after it would continue it
         if m := ADMONITION.match(line):
-            out.append(f"> **{m['title']}**" if m["title"] else ">")
+            out += [f"> **{m['title']}**" if m["title"] else ">", ">"]  # the title on a line of its own
             quote = len(m["indent"]) + 4
             continue
         out.append(("> " + line[quote:]).rstrip() if quote is not None else line)
