@@ -83,16 +83,21 @@ class Chapter:
     cells: list      # (kind, source)
     blocks: list     # codeblocks.Block, as extracted from the page
     origin: dict     # code cell index -> the Block it shows
+    expanded: str    # the page with its includes expanded, as the build shows it
 
 
-def chapter_cells(source: str, page: Path, lang: str, site_url: str = "", options=None) -> Chapter:
-    """The page in reading order as notebook cells: prose as Markdown, each block as code."""
+def chapter_cells(source: str, page: Path, lang: str, site_url: str = "", options=None,
+                  expanded: str | None = None) -> Chapter:
+    """The page in reading order as notebook cells: prose as Markdown, each block as code.
+
+    ``expanded``: the page as the build expands it, when the caller has it already.
+    """
     source = join_cjk_lines(source)
     shown = page.relative_to(ROOT).as_posix() if page.is_relative_to(ROOT) else page.name
-    expanded = codeblocks.expand(source, options, shown)
+    expanded = codeblocks.expand(source, options, shown) if expanded is None else expanded
     blocks = codeblocks.page_blocks(source, shown, options, expanded=expanded)
-    fences = codeblocks._fences(source)
-    chapter, pending, block_index, notes = Chapter([], blocks, {}), [], -1, set()
+    fences = codeblocks.source_fences(source)
+    chapter, pending, block_index, notes = Chapter([], blocks, {}, expanded), [], -1, set()
 
     def flush():
         if prose := prose_cell(rewrite_links("\n\n".join(pending), page, lang, site_url)).strip():
@@ -164,7 +169,7 @@ def steps(chapter: Chapter):
     return out
 
 
-def run_notebook(chapter: Chapter, folder: Path | None = None, timeout: int = 600) -> list[dict]:
+def run_notebook(chapter: Chapter, timeout: int = 600) -> list[dict]:
     """Execute the notebook's code cells in order in an empty folder; one outcome per cell.
 
     A cell that hangs past ``timeout`` is reported as such, by the cell that was running.
@@ -172,7 +177,7 @@ def run_notebook(chapter: Chapter, folder: Path | None = None, timeout: int = 60
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg",
                CUDA_VISIBLE_DEVICES="", PYTHONHASHSEED="0")
     with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryDirectory() as reports:
-        folder, report = folder or Path(scratch), Path(reports) / "report.jsonl"
+        folder, report = Path(scratch), Path(reports) / "report.jsonl"
         process = subprocess.Popen([sys.executable, "-I", str(RUNNER), str(report)], cwd=folder, env=env,
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True)
@@ -196,9 +201,9 @@ def run_notebook(chapter: Chapter, folder: Path | None = None, timeout: int = 60
 
 
 def write_downloads(source: str, page: Path, lang: str, out_dir: Path, site_url: str = "",
-                    options=None, notebook: bool = True) -> list[str]:
+                    options=None, notebook: bool = True, expanded: str | None = None) -> list[str]:
     """Write the page's notebook (unless it has one of its own) and code .zip; return their names."""
-    chapter = chapter_cells(source, page, lang, site_url, options)
+    chapter = chapter_cells(source, page, lang, site_url, options, expanded)
     if not chapter.blocks:
         return []
     notebook_name, zip_name = download_names(page, lang)

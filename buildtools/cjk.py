@@ -10,6 +10,8 @@ import re
 import sys
 
 CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+HAN_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff"  # Chinese characters, without the punctuation
+HAN = re.compile(f"[{HAN_CHARS}]")  # "is this text written in Chinese": the checks of both editions
 BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}])")
 FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.M | re.S)
 

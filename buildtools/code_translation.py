@@ -28,10 +28,11 @@ from pathlib import Path
 
 import yaml
 
+from buildtools.cjk import HAN
+
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
 GLOSSARY = "code.zh.yml"
-CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 PRAGMA = re.compile(r"^(?:noqa\b|type:|pragma\b|fmt:|--8<--)")
 
 
@@ -49,7 +50,7 @@ def load(topic_dir: Path) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise TranslationError(f"{shown}: not valid YAML: {error}") from None
-    bad = [key for key, value in data.items() if not isinstance(value, str) or not CJK.search(value)]
+    bad = [key for key, value in data.items() if not isinstance(value, str) or not HAN.search(value)]
     if bad:
         raise TranslationError(f"{shown}: no Chinese text for {bad[0]!r}"
                                + (f" and {len(bad) - 1} more" if len(bad) > 1 else ""))

@@ -32,6 +32,7 @@ from pymdownx.snippets import SnippetPreprocessor
 from pytest_codeblocks import extract_from_buffer
 
 from buildtools import code_translation
+from buildtools.cjk import HAN
 
 ROOT = Path(__file__).resolve().parent.parent
 INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"\s*$', re.M)
@@ -42,7 +43,6 @@ CONTINUED = ("continued", "接上")
 NOT_RUN = ("not run by the tests", "测试不运行")
 # A file with a command line runs with a short budget; the page and the notebook state these.
 RUN_ARGS = {"cnn_train.py": ["--epochs", "1", "--limit-images", "300", "--out-dir", "runs/short"]}
-CJK = re.compile(r"[\u4e00-\u9fff]")
 MODULE_NAMES = {"__name__", "__file__", "__doc__", "__builtins__", "__spec__", "__loader__", "__package__"}
 
 
@@ -105,30 +105,6 @@ def _extract(text: str):
         return extract_from_buffer(io.StringIO(text))
 
 
-def _fences(source: str):
-    """(lineno, title, mark, include lines) of every fence in the page source, in order."""
-    lines, found, mark, index = source.split("\n"), [], None, 0
-    while index < len(lines):
-        line = lines[index]
-        if m := MARK.match(line):
-            mark = m["mark"]
-        elif line.lstrip().startswith("```"):
-            indent = len(line) - len(line.lstrip())
-            fence = line.lstrip()[: len(line.lstrip()) - len(line.lstrip().lstrip("`"))]
-            title = TITLE.search(line)
-            start, index = index, index + 1
-            while index < len(lines) and not lines[index][indent:].startswith(fence):
-                index += 1
-            body = "\n".join(lines[start + 1:index])
-            found.append((start + 1, title[1] if title else "", mark,
-                          [(m["path"], m["section"]) for m in INCLUDE.finditer(body)]))
-            mark = None
-        elif line.strip():
-            mark = None
-        index += 1
-    return found
-
-
 @dataclass
 class Fence:
     """A fenced block of Markdown: lines ``start`` (the opening fence) to ``end`` (the closing one)."""
@@ -156,6 +132,19 @@ def fenced(text: str):
         index += 1
 
 
+def source_fences(source: str):
+    """(lineno, title, mark, include lines) of every fence in the page source, in order; the mark
+    is the pytest-codeblocks mark on the line before the fence (blank lines between allowed)."""
+    lines, found = source.split("\n"), []
+    for fence in fenced(source):
+        before = next((line for line in reversed(lines[:fence.start]) if line.strip()), "")
+        mark = MARK.match(before)
+        title = TITLE.search(fence.info)
+        found.append((fence.start + 1, title[1] if title else "", mark["mark"] if mark else None,
+                      [(m["path"], m["section"]) for m in INCLUDE.finditer(fence.body)]))
+    return found
+
+
 def translate_code(expanded: str, page: str) -> str:
     """A Chinese page's expanded Markdown with every Python block's comments and docstrings in Chinese."""
     lines = expanded.split("\n")
@@ -172,7 +161,7 @@ def translate_code(expanded: str, page: str) -> str:
 def page_blocks(source: str, page: str, options: dict | None = None, expanded: str | None = None) -> list[Block]:
     """The Python blocks of a page, as the reader copies them, from its source Markdown."""
     expanded = expand(source, options, page) if expanded is None else expanded
-    fences = _fences(source)
+    fences = source_fences(source)
     raw = _extract(expanded)
     # extract_from_buffer merges continued blocks; replay its merging on the source's fences
     blocks, cursor = [], 0
@@ -220,7 +209,7 @@ def problems(blocks: list[Block], root: Path = ROOT) -> list[str]:
     for block in blocks:
         bare = FILE_TITLE.fullmatch(block.title)
         part = FILE_TITLE.sub("", block.title, count=1).strip()
-        if block.page.endswith(".zh.md") and part and not CJK.search(part):
+        if block.page.endswith(".zh.md") and part and not HAN.search(part):
             found.append(f"{block.where}: the title of a block on a Chinese page is in English: {part}")
         if block.file and not bare:
             found.append(f"{block.where}: shows the whole file {block.includes[0][0]}: title it with the path alone")

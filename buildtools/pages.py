@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+from buildtools.cjk import HAN
+
 ROOT = Path(__file__).resolve().parent.parent
 INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+?)(?::[\w-]+)?"\s*$')
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
@@ -22,7 +24,7 @@ HEADING_ID = re.compile(r"\{\s*#([\w-]+)[^}]*\}\s*$")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
 ADMONITION_TITLE = re.compile(r'^\s*(?:!!!|\?\?\?\+?)\s+[\w-]+\s+"(?P<title>[^"]*)"')
 PATH_ALONE = re.compile(r"(?:[\w.-]+/)*[\w.-]+\.\w+")
-CJK = re.compile(r"[\u4e00-\u9fff]")
+
 
 
 def twin(path: Path) -> Path:
@@ -131,7 +133,7 @@ def problems(root: Path = ROOT):
         if page.name.endswith(".zh.md"):
             for line, in_fence in _lines_outside_fences(text):
                 m = ADMONITION_TITLE.match(line)
-                if m and not in_fence and not CJK.search(m["title"]) and not PATH_ALONE.fullmatch(m["title"]):
+                if m and not in_fence and not HAN.search(m["title"]) and not PATH_ALONE.fullmatch(m["title"]):
                     found.append(f"{rel}: admonition title in English on a Chinese page: {m['title']}")
         for line in typed_code(text):
             found.append(f"{rel}: code typed into the page (include it from snippets/): {line.strip()[:60]}")

@@ -29,6 +29,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager, ticker  # noqa: E402
 
+from buildtools.cjk import HAN  # noqa: E402
+
 CJK_FONT = "Noto Sans CJK SC"
 # Fixed salt and no date: two builds of the same snippet give byte-identical SVGs.
 STYLE = {
@@ -57,7 +59,6 @@ def load_glossary(path):
     return {str(k): "" if v is None else str(v) for k, v in data.items()}  # an empty entry stays empty
 
 
-CJK_TEXT = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 SETTING = re.compile(r"\b[A-Za-z_]\w*\s*=\s*[-+.\deE]+")  # momentum=0.1, lr = 0.2: the same in Chinese
 
@@ -65,7 +66,7 @@ SETTING = re.compile(r"\b[A-Za-z_]\w*\s*=\s*[-+.\deE]+")  # momentum=0.1, lr = 0
 def untranslated(glossary):
     """Entries that would leave a Chinese figure with no text or an English word."""
     return sorted(key for key, value in glossary.items()
-                  if not value.strip() or (not CJK_TEXT.search(value)
+                  if not value.strip() or (not HAN.search(value)
                                            and ENGLISH_WORD.search(SETTING.sub("", MATH.sub("", value)))))
 
 

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+from buildtools.cjk import HAN_CHARS
+
+HAN_RUN = re.compile(f"[{HAN_CHARS}]+")
 SKIP_TAGS = {"script", "style", "svg", "button"}
 UNUSED = ["pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
           "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js"]
@@ -36,6 +38,7 @@ SKIP_CLASSES = {"headerlink", "handbook-downloads"}
 BLOCK_TAGS = {"p", "li", "td", "th", "tr", "pre", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6",
               "table", "ul", "ol", "dd", "dt", "blockquote", "summary", "details", "figcaption"}
 HEADINGS = {"h1", "h2", "h3", "h4"}
+VOID = {"br", "img", "hr", "input", "meta", "link", "source", "wbr", "col", "area"}  # no end tag
 DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")  # scheduler.state_dict, nn.utils.clip_grad_norm_
 
 
@@ -55,7 +58,7 @@ def encode(text: str) -> str:
         run = match[0]
         tokens = [run[i:i + 2] for i in range(len(run) - 1)] + [run[-1]]
         return " " + " ".join("z" + "".join(f"{ord(c):04x}" for c in token) for token in tokens) + " "
-    return HAN.sub(pairs, text)
+    return HAN_RUN.sub(pairs, text)
 
 
 @dataclass
@@ -81,14 +84,14 @@ class _Sections(HTMLParser):
         if tag == "html":
             self.lang = (attrs.get("lang") or "en").split("-")[0]
         if self.depth:
-            self.depth += tag not in ("br", "img", "hr", "input", "meta", "link", "source", "wbr")
+            self.depth += tag not in VOID
         elif "data-pagefind-body" in attrs:
             self.depth = 1
             return
         if not self.depth:
             return
         if self.skip or tag in SKIP_TAGS or SKIP_CLASSES & set((attrs.get("class") or "").split()):
-            self.skip += tag not in ("br", "img", "hr", "wbr")
+            self.skip += tag not in VOID
             return
         if tag == "math" or self.math:
             self.math += 1

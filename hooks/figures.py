@@ -15,13 +15,9 @@ from mkdocs.exceptions import PluginError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from buildtools.figures import FigureError, build_figures, error_figures  # noqa: E402
+from buildtools.serving import on_startup, serving  # noqa: E402,F401  (on_startup: a hook event)
 
 log = logging.getLogger("mkdocs.hooks.figures")
-COMMAND = {"name": "build"}
-
-
-def on_startup(command, dirty):
-    COMMAND["name"] = command
 
 
 def on_pre_build(config):
@@ -31,7 +27,7 @@ def on_pre_build(config):
     try:
         stats = build_figures(root)
     except FigureError as error:
-        if COMMAND["name"] != "serve" or not error.failed:
+        if not serving() or not error.failed:
             raise PluginError(str(error)) from None
         error_figures(root, error.failed)
         # not a warning: strict mode would stop serving; the page shows the error in the figure's place

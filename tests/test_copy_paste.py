@@ -14,6 +14,7 @@ import pytest
 
 from buildtools import code_translation, codeblocks
 from buildtools.chapter_notebooks import chapter_cells, run_notebook
+from buildtools.cjk import HAN
 from tests.conftest import ROOT
 
 PAGES = sorted(p for p in (ROOT / "docs").glob("*.md"))
@@ -58,8 +59,8 @@ def test_every_block_runs_as_pasted(runs, chapters, page):
         return
     failures = [f"{r['where']}: {r['error']}\n{r.get('traceback', '')}" for r in runs[page] if not r["ok"]]
     assert not failures, "\n".join(failures)
-    ran = sum(1 for (kind, _), index in zip(chapters[page].cells, range(len(chapters[page].cells)))
-              if kind == "code" and not chapters[page].origin[index].skip)
+    ran = sum(kind == "code" and not chapters[page].origin[index].skip
+              for index, (kind, _) in enumerate(chapters[page].cells))
     assert len(runs[page]) == ran  # every cell reported, none lost
 
 
@@ -121,18 +122,15 @@ def test_titles_on_chinese_pages_are_chinese():
 
 
 @pytest.mark.parametrize("page", [p.name for p in PAGES if p.name.endswith(".zh.md")])
-def test_chinese_blocks_are_the_tested_code_with_chinese_comments(page):
+def test_chinese_blocks_are_the_tested_code_with_chinese_comments(chapters, page):
     """Token for token the English block but comments and docstrings, and those are all Chinese."""
-    zh_path, en_path = ROOT / "docs" / page, ROOT / "docs" / page.replace(".zh.md", ".md")
-    zh = [f for f in codeblocks.fenced(codeblocks.expand(zh_path.read_text(encoding="utf-8"), page=page))
-          if f.info.startswith("python")]
-    en = [f for f in codeblocks.fenced(codeblocks.expand(en_path.read_text(encoding="utf-8"), page=en_path.name))
-          if f.info.startswith("python")]
+    zh, en = ([f for f in codeblocks.fenced(chapters[name].expanded) if f.info.startswith("python")]
+              for name in (page, page.replace(".zh.md", ".md")))
     assert len(zh) == len(en)
     for zh_fence, en_fence in zip(zh, en):
         where = f"{page}: block {codeblocks.TITLE.search(zh_fence.info)[1]}"
         assert code_translation.significant_tokens(zh_fence.body) == code_translation.significant_tokens(en_fence.body), where
-        english = [key for _, key, _ in code_translation.texts(zh_fence.body) if not code_translation.CJK.search(key)]
+        english = [key for _, key, _ in code_translation.texts(zh_fence.body) if not HAN.search(key)]
         assert not english, f"{where}: English left in a comment or docstring: {english}"
 
 

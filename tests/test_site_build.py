@@ -212,8 +212,7 @@ def test_mkdocs_serve_shows_a_failing_figure_in_its_place_and_keeps_serving(tmp_
     finally:
         server.terminate()
         server.wait(timeout=30)
-    build = mkdocs_build(copy, tmp_path / "site")  # a real build still fails
-    assert build.returncode != 0 and "snippets/lr_decay/plot_warmup.py failed" in build.output
+    # that a real build still fails is test_a_failing_snippet_stops_the_build_naming_the_file
 
 
 def test_typed_in_code_and_a_broken_demo_are_named_by_the_checks(tmp_path):

@@ -103,13 +103,11 @@
       var byId = {};
       found.forEach(function (f) {
         f.results.forEach(function (r) {
-          var e = byId[r.id] || (byId[r.id] = { id: r.id, score: 0, data: r.data, hits: 0 });
-          e.score += r.score; e.hits += 1;
+          var e = byId[r.id] || (byId[r.id] = { id: r.id, score: 0, data: r.data });
+          e.score += r.score;
         });
       });
-      return Object.keys(byId).map(function (k) { return byId[k]; })
-        .sort(function (a, b) { return b.score - a.score; })
-        .map(function (e, i, all) { return { id: e.id, score: all.length - i, data: e.data }; });
+      return Object.keys(byId).map(function (k) { return byId[k]; });
     }
 
     function render(results) {

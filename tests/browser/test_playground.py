@@ -321,14 +321,15 @@ def test_readable_in_light_and_dark_scheme(site, scheme):
 
 @pytest.mark.parametrize("name", ["restarts-warmup", "isqrt", "onecycle"])
 def test_chinese_page_writes_chinese_comments_and_the_same_code(site, name):
-    from buildtools.code_translation import CJK, significant_tokens, texts
+    from buildtools.cjk import HAN
+    from buildtools.code_translation import significant_tokens, texts
 
     settings = CASES[name]
     en = open_page(site, settings).evaluate("playground.code()")
     zh_page = open_page(site, settings, lang="zh/")
     zh = zh_page.evaluate("playground.code()")
     assert significant_tokens(zh) == significant_tokens(en)
-    english = [text for _, text, _ in texts(zh) if not CJK.search(text)]
+    english = [text for _, text, _ in texts(zh) if not HAN.search(text)]
     assert not english, english
     namespace = {"__name__": "playground_code"}
     exec(compile(zh, f"<zh playground {name}>", "exec"), namespace)  # noqa: S102 - the page's own code
