@@ -1,6 +1,7 @@
 """Image data for the CNN recipe: CIFAR-10 python batches or sklearn digits, batched on the device."""
 # --8<-- [start:imports]
 import hashlib
+import math
 import pickle
 import tarfile
 import urllib.request
@@ -16,6 +17,10 @@ CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR_MD5 = "c58f30108f718f92721af3b95e74349a"
 CIFAR_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
 CIFAR_TEST = ["test_batch"]
+
+
+class DataError(ValueError):
+    """Data that cannot be used as given: the message says which file or setting, and why."""
 # --8<-- [end:constants]
 
 
@@ -32,17 +37,26 @@ def read_cifar_batches(folder, names):
     """Pickled dicts with b'data' (N x 3072 uint8, channel-major rows) and b'labels'."""
     images, labels = [], []
     for name in names:
-        with open(Path(folder) / name, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")
-        images.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
-        labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
+        path = Path(folder) / name
+        try:
+            with open(path, "rb") as f:
+                batch = pickle.load(f, encoding="bytes")
+            x = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+            y = np.asarray(batch[b"labels"], dtype=np.int64)
+        except Exception as err:  # truncated, not a pickle, or not CIFAR-10's layout
+            raise DataError(f"{path} is not a CIFAR-10 python batch "
+                            f"({type(err).__name__}: {err})") from None
+        if len(x) != len(y) or y.min(initial=0) < 0 or y.max(initial=0) > 9:
+            raise DataError(f"{path}: {len(x)} images but {len(y)} labels in 0..9")
+        images.append(x)
+        labels.append(y)
     return torch.from_numpy(np.concatenate(images)), torch.from_numpy(np.concatenate(labels))
 
 
 def load_cifar10(data_dir):
     folder = find_cifar_dir(data_dir)
     if folder is None:
-        raise FileNotFoundError(f"no CIFAR-10 python batches in {data_dir}")
+        raise DataError(f"no CIFAR-10 python batches (data_batch_1..5, test_batch) in {data_dir}")
     return read_cifar_batches(folder, CIFAR_TRAIN), read_cifar_batches(folder, CIFAR_TEST)
 # --8<-- [end:cifar]
 
@@ -86,6 +100,23 @@ def load_digits_images(image_size=32, test_fraction=0.25, seed=0):
                                            random_state=seed, stratify=digits.target)
     return (x[idx_train], y[idx_train]), (x[idx_test], y[idx_test])
 # --8<-- [end:digits]
+
+
+# --8<-- [start:validation]
+def split_validation(images, labels, fraction, seed=0):
+    """Hold out a stratified share of the training images: each class keeps its proportion."""
+    from sklearn.model_selection import train_test_split
+
+    counts = torch.bincount(labels)
+    present = counts[counts > 0]
+    n, n_val = len(labels), math.ceil(fraction * len(labels))
+    if present.min() < 2 or n_val < len(present) or n - n_val < len(present):
+        raise DataError(f"{n} training images are too few to hold out {fraction:g} of them with "
+                        f"every class on both sides (fewest in one class: {int(present.min())})")
+    idx_train, idx_val = train_test_split(np.arange(n), test_size=n_val, random_state=seed,
+                                          stratify=labels.numpy())
+    return (images[idx_train], labels[idx_train]), (images[idx_val], labels[idx_val])
+# --8<-- [end:validation]
 
 
 # --8<-- [start:loader]

@@ -37,6 +37,15 @@ def make_scheduler(optimizer, warmup_steps, total_steps, start_factor=0.1, final
     return torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: warmup_cosine_factor(step, warmup_steps, total_steps,
                                                      start_factor, final_factor))
+
+
+def change_peak_lr(optimizer, scheduler, peak_lr):
+    """After loading a checkpoint: keep the schedule's shape, scaled to a new peak rate."""
+    ratio = peak_lr / scheduler.base_lrs[0]
+    scheduler.base_lrs = [peak_lr] * len(scheduler.base_lrs)  # LambdaLR multiplies these
+    for group in optimizer.param_groups:
+        group["initial_lr"] = peak_lr
+        group["lr"] *= ratio  # the current step's rate; step() recomputes from base_lrs
 # --8<-- [end:schedule]
 
 
@@ -74,14 +83,17 @@ def make_scaler(device, amp_dtype):
 
 # --8<-- [start:step]
 def train_step(model, x, y, optimizer, scaler, amp_dtype, max_grad_norm):
-    """One update; returns (loss, grad norm before clipping) as device tensors (no sync)."""
+    """One update; returns (loss, grad norm before clipping) as device tensors (no sync).
+
+    max_grad_norm 0 turns clipping off; the norm is still measured and returned.
+    """
     with torch.autocast(x.device.type, dtype=amp_dtype or torch.float32,
                         enabled=amp_dtype is not None):
         loss = F.cross_entropy(model(x), y)
     optimizer.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
     scaler.unscale_(optimizer)  # clip the true gradients, not gradients times the loss scale
-    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm or math.inf)
     scaler.step(optimizer)  # skipped by the scaler if fp16 gradients overflowed
     scaler.update()
     return loss.detach(), grad_norm.detach()
