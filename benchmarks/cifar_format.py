@@ -32,8 +32,9 @@ def write_dataset(folder, train, test):
     return folder
 
 
-def synthetic_images(n, seed=0, classes=10):
-    """Each class is a smooth random colour pattern; every image is one, shifted, plus noise."""
+def synthetic_images(n, seed=0, classes=10, signal=0.2):
+    """Each class is a smooth random colour pattern; an image is its class's pattern, shifted,
+    with random brightness, under noise. `signal` sets how hard the classes are to tell apart."""
     gen = torch.Generator().manual_seed(1234)  # the classes are the same for every seed
     templates = F.interpolate(torch.rand(classes, 3, 6, 6, generator=gen), size=(32, 32),
                               mode="bicubic", align_corners=False)
@@ -42,9 +43,10 @@ def synthetic_images(n, seed=0, classes=10):
     shifts = torch.randint(-4, 5, (n, 2), generator=gen)
     noise = F.interpolate(torch.rand(n, 3, 16, 16, generator=gen), size=(32, 32), mode="bilinear",
                           align_corners=False)
+    brightness = 0.7 + 0.6 * torch.rand(n, 1, 1, 1, generator=gen)
     images = torch.stack([templates[c].roll((int(dy), int(dx)), dims=(1, 2))
                           for c, (dy, dx) in zip(labels, shifts)])
-    images = 0.55 * images + 0.45 * noise
+    images = brightness * (signal * images + (1 - signal) * noise)
     return (images.clamp(0, 1) * 255).round().to(torch.uint8).numpy(), labels.numpy()
 
 

@@ -57,7 +57,7 @@ def test_cells_run_in_order_in_an_empty_folder(notebooks, tmp_path, monkeypatch,
         first, _, body = source.partition("\n")
         (tmp_path / first.split()[1]).write_text(body + "\n")
     (tmp_path / "run_cell.py").write_text(cells[-1])
-    for module in ("cnn_train", "cnn_data", "cnn_models", "cnn_optim", "cnn_checkpoint", "cnn_progress"):
+    for module in ("cnn_train", "cnn_data", "cnn_models", "cnn_optim", "cnn_checkpoint"):
         monkeypatch.delitem(sys.modules, module, raising=False)
     namespace = runpy.run_path(str(tmp_path / "run_cell.py"), run_name="not_main")
     status = namespace["main"](namespace["ARGS"] + ["--epochs", "1", "--limit-images", "300"])

@@ -458,10 +458,10 @@ def main(argv=None):
     try:
         result = train(args, device, data, resume)
     except Diverged as err:
-        print(f"{prog}: error: {how_to_continue(args, str(err))}. Continue with a lower "
-              f"rate, e.g. --lr {args.lr / 2:g}, or a lower --max-grad-norm"
-              + (" and --resume" if (args.out_dir / "last.pt").is_file() else ""),
-              file=sys.stderr)
+        again = ("Continue with --resume and" if (args.out_dir / "last.pt").is_file()
+                 else "Start again with")
+        print(f"{prog}: error: {how_to_continue(args, str(err))}. {again} a lower rate, e.g. "
+              f"--lr {args.lr / 2:g} (or a lower --max-grad-norm)", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         print(how_to_continue(args, "interrupted") + (

@@ -690,3 +690,20 @@ def test_the_articles_network_fails_on_32x32_images_as_the_page_quotes():
     article = load_snippet("cnn_recipe/article_network.py")
     assert article.shape_error() == "RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x4608 and 3200x10)"
     assert article.shape_error(image_size=28) is None  # 28 -> 26 -> 13 -> 11 -> 5: the article's size fits
+
+
+def test_the_pages_divergence_and_recovery_lines_are_what_the_program_prints(tmp_path, monkeypatch,
+                                                                            capsys):
+    """The page quotes the message of a default run diverging at step 30 and the resume line."""
+    from tests.support import ROOT
+    monkeypatch.chdir(tmp_path)  # the default --out-dir, runs/cnn, as the page shows it
+    code, _, err = run_main(["--debug-inject-nan-at-step", "30", "--progress", "off"], capsys)
+    assert code == 3
+    code, out, _ = run_main(["--resume", "--lr", "0.01", "--progress", "off", "--epochs", "4"],
+                            capsys)
+    assert code == 0
+    resumed = next(line for line in out.splitlines() if line.startswith("resuming"))
+    for page in ("cnn-recipe.md", "cnn-recipe.zh.md"):
+        text = (ROOT / "docs" / page).read_text()
+        assert err.strip() in text, page
+        assert f"`{resumed}`" in text, page
