@@ -19,12 +19,14 @@ from cnn_optim import (change_peak_lr, make_optimizer, make_scaler, make_schedul
                        pick_amp_dtype, pick_device, train_step)
 # --8<-- [end:imports]
 
+# --8<-- [start:resume_keys]
 # Settings that shape the trajectory: a resumed run must use the same values...
 RESUME_KEYS = ("dataset", "model", "image_size", "limit_images", "val_fraction", "epochs",
                "batch_size", "momentum", "nesterov", "weight_decay", "warmup_epochs", "flip",
                "crop_padding", "seed", "amp")
 # ...except these two, which a resume may change (lower them after a divergence); it is logged.
 RESUME_CHANGEABLE = ("lr", "max_grad_norm")
+# --8<-- [end:resume_keys]
 
 
 # --8<-- [start:errors]
