@@ -1,5 +1,6 @@
 """Claims of the CNN recipe page: accuracy, validation, exact resume, recovery after divergence,
 CIFAR reader, clipping under the scaler, one-line failures, schedule and weight-decay groups."""
+import ast
 import collections
 import contextlib
 import copy
@@ -707,3 +708,16 @@ def test_the_pages_divergence_and_recovery_lines_are_what_the_program_prints(tmp
         text = (ROOT / "docs" / page).read_text()
         assert err.strip() in text, page
         assert f"`{resumed}`" in text, page
+
+
+def test_the_figures_short_run_never_reaches_the_threshold(tmp_path):
+    """The figure's run (digits at 16x16, 3 epochs): 54 steps, warmup 18, norms between 2 and 7,
+    far below the default threshold, so clipping never acts there (the page's caption)."""
+    plot = (SNIPPETS / "cnn_recipe" / "plot_cnn_run.py").read_text()
+    argv = ast.literal_eval(plot.split("ARGV = ", 1)[1].split("\n", 1)[0])  # the figure's settings
+    result = run_in_process(argv + ["--out-dir", str(tmp_path)])
+    norms = [r["grad_norm"] for r in read_metrics(tmp_path, "step")]
+    assert result["steps"] == 54 and len(norms) == 54
+    assert 2.0 < min(norms) and max(norms) < 7.0 < train_mod.build_parser().get_default("max_grad_norm")
+    lrs = [r["lr"] for r in read_metrics(tmp_path, "step")]
+    assert max(lrs) == lrs[18] == pytest.approx(0.02)  # warmup ends after 18 steps
