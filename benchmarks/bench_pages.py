@@ -1,7 +1,8 @@
 """Page quality of the built site, per page type and language: Lighthouse scores and first-load bytes.
 
-Usage: ``python benchmarks/bench_pages.py [SITE_DIR] [--plain] [--desktop] [--json OUT.json]``
+Usage: ``python benchmarks/bench_pages.py [SITE_DIR] [--runs N] [--plain] [--desktop] [--json OUT.json]``
 (no SITE_DIR: builds the site into a temporary folder first). Not a test: it prints numbers.
+Pages: the home page, every chapter of the nav and the contributing page, in both languages.
 The site is served on 127.0.0.1 with text files gzip-compressed, as static hosts serve them
 (``--plain``: uncompressed, like ``mkdocs serve`` and the tests' server).
 
@@ -13,13 +14,15 @@ index or other. Targets: at most 300 KB per first load without the search index.
 Lighthouse: npm ``lighthouse@12`` (13.x needs a newer Node), run offline against the local
 Chromium with the same flags as the tests. Found through $LIGHTHOUSE, ./node_modules/.bin or PATH;
 if missing, the script says how to install it and prints the byte table alone. Target: every
-score at least 95.
+score at least 95, as the median of ``--runs`` runs per page (simulated throttling multiplies the
+machine's own load, so the load average is printed before and after).
 """
 import argparse
 import functools
 import gzip
 import json
 import os
+import statistics
 import shutil
 import subprocess
 import sys
@@ -31,7 +34,22 @@ sys.path.insert(0, str(ROOT))
 from buildtools.browser import (CHROMIUM_ARGS, INSTALL_HINT, QuietHandler, chromium,  # noqa: E402
                                 chromium_path, serve)
 
-PAGES = {"home": "", "chapter": "lr-decay/", "contributing": "contributing/"}
+def nav_pages():
+    """{short name: URL path} for the home page, each chapter of the nav and contributing."""
+    from mkdocs.config import load_config
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    chapters = next(item["Chapters"] for item in config["nav"]
+                    if isinstance(item, dict) and "Chapters" in item)
+    pages = {"home": ""}
+    for entry in chapters:
+        (path,) = entry.values()
+        if path.endswith(".md"):
+            pages[path[:-3]] = path[:-3] + "/"
+    pages["contributing"] = "contributing/"
+    return pages
+
+
 LANG_PREFIX = {"en": "", "zh": "zh/"}
 KINDS = ("html", "css", "js", "fonts", "images", "search index", "other")
 CATEGORIES = {"performance": "perf", "accessibility": "a11y", "best-practices": "best", "seo": "seo"}
@@ -155,6 +173,8 @@ def main(argv=None):
     parser.add_argument("--plain", action="store_true",
                         help="serve without compression (Python's http.server) instead of gzip")
     parser.add_argument("--json", help="also write every number to this file")
+    parser.add_argument("--runs", type=int, default=1, help="Lighthouse runs per page; the median is shown")
+    parser.add_argument("--pages", nargs="+", help="only these short names (default: every page)")
     args = parser.parse_args(argv)
     if not chromium_path():
         sys.exit(INSTALL_HINT)
@@ -163,25 +183,30 @@ def main(argv=None):
         site = Path(args.site) if args.site else build_site(Path(scratch) / "site")
         handler = QuietHandler if args.plain else _GzipHandler
         with serve(site, handler) as base:
+            pages = {k: v for k, v in nav_pages().items() if not args.pages or k in args.pages}
             targets = [((name, lang), f"{base}/{LANG_PREFIX[lang]}{rel}")
-                       for name, rel in PAGES.items() for lang in LANG_PREFIX]
+                       for name, rel in pages.items() for lang in LANG_PREFIX]
             weights = measure_bytes(base, targets)
             lighthouse = find_lighthouse()
             scores, failing = {}, {}
+            load_before = os.getloadavg()
             if lighthouse:
                 for key, url in targets:
-                    scores[key], failing[key] = run_lighthouse(lighthouse, url, args.desktop)
+                    runs = [run_lighthouse(lighthouse, url, args.desktop) for _ in range(args.runs)]
+                    scores[key] = {c: statistics.median(r[0][c] for r in runs) for c in CATEGORIES}
+                    failing[key] = sorted(set().union(*(r[1] for r in runs)))
+            load_after = os.getloadavg()
 
     served = "uncompressed" if args.plain else "text gzip-compressed"
     print(f"First load with an empty cache, {served}, KB transferred (1 KB = 1024 bytes); "
           f"budget {BUDGET_BYTES // 1024} KB without the search index")
-    header = f"{'page':<16}" + "".join(f"{k:>9}" for k in ("html", "css", "js", "fonts", "images")) + \
+    header = f"{'page':<22}" + "".join(f"{k:>9}" for k in ("html", "css", "js", "fonts", "images")) + \
         f"{'other':>9}{'total*':>9}{'index':>9}  budget"
     print(header)
     for (name, lang), counts in weights.items():
         total = sum(v for k, v in counts.items() if k != "search index")
         cells = "".join(f"{counts[k] / 1024:>9.1f}" for k in ("html", "css", "js", "fonts", "images", "other"))
-        print(f"{name + ' ' + lang:<16}{cells}{total / 1024:>9.1f}{counts['search index'] / 1024:>9.1f}  "
+        print(f"{name + ' ' + lang:<22}{cells}{total / 1024:>9.1f}{counts['search index'] / 1024:>9.1f}  "
               f"{'ok' if total <= BUDGET_BYTES else 'OVER'}")
     print("* total without the search index")
     print()
@@ -189,16 +214,20 @@ def main(argv=None):
         print(LIGHTHOUSE_HINT)
     else:
         preset = "desktop" if args.desktop else "mobile"
-        print(f"Lighthouse 12 ({preset}, simulated throttling); target {TARGET_SCORE} or more")
-        print(f"{'page':<16}" + "".join(f"{short:>7}" for short in CATEGORIES.values()) + "  below 1")
+        print(f"Lighthouse 12 ({preset}, simulated throttling), median of {args.runs} run(s); "
+              f"target {TARGET_SCORE} or more")
+        print(f"machine load average (1, 5, 15 min): before {', '.join(f'{v:.2f}' for v in load_before)}; "
+              f"after {', '.join(f'{v:.2f}' for v in load_after)} on {os.cpu_count()} cores")
+        print(f"{'page':<22}" + "".join(f"{short:>7}" for short in CATEGORIES.values()) + "  below 1")
         for (name, lang), score in scores.items():
-            cells = "".join(f"{score[c]:>7}" for c in CATEGORIES)
+            cells = "".join(f"{score[c]:>7g}" for c in CATEGORIES)
             low = "" if all(s >= TARGET_SCORE for s in score.values()) else "  << under target"
-            print(f"{name + ' ' + lang:<16}{cells}  {', '.join(failing[(name, lang)]) or '-'}{low}")
+            print(f"{name + ' ' + lang:<22}{cells}  {', '.join(failing[(name, lang)]) or '-'}{low}")
     if args.json:
         Path(args.json).write_text(json.dumps({
             "bytes": {f"{n} {l}": c for (n, l), c in weights.items()},
             "lighthouse": {f"{n} {l}": s for (n, l), s in scores.items()},
+            "runs": args.runs, "load_before": load_before, "load_after": load_after,
             "failing_audits": {f"{n} {l}": f for (n, l), f in failing.items()},
         }, indent=2, ensure_ascii=False))
 

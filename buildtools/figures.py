@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDERER = Path(__file__).with_name("render_figures.py")
+RENDERER_FILES = (RENDERER, Path(__file__).with_name("dark_figures.py"))  # part of every cache key
 GLOSSARY_NAME = "figures.zh.yml"
 RENDERER_DISTRIBUTIONS = ("matplotlib", "numpy", "noto-cjk-sans-otc")  # the renderer, its arrays, its CJK font
 KEY = re.compile(r"^[0-9a-f]{20}$")
@@ -113,7 +114,8 @@ def cache_key(snippet: Path) -> str:
     digest = hashlib.sha256()
     for package in distributions(local_imports(snippet)):
         digest.update(f"{package}={_version(package)};".encode())
-    digest.update(RENDERER.read_bytes())
+    for path in RENDERER_FILES:
+        digest.update(path.read_bytes())
     inputs = local_imports(snippet) + [snippet.parent / GLOSSARY_NAME]
     for path in inputs:
         digest.update(path.name.encode())
@@ -186,7 +188,7 @@ def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) 
 
 
 def sync(source: Path, target: Path, stem: str) -> set[Path]:
-    """Copy ``<n>.svg``/``<n>.zh.svg`` to ``target/<stem>-<n>[.zh].svg``, writing only what changed."""
+    """Copy ``<n>[.dark][.zh].svg`` to ``target/<stem>-<n>[.dark][.zh].svg``, writing only what changed."""
     written = set()
     for svg in sorted(source.glob("*.svg")):
         dest = target / f"{stem}-{svg.name}"

@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager, ticker  # noqa: E402
 
 from buildtools.cjk import HAN  # noqa: E402
+from buildtools.dark_figures import darken  # noqa: E402
 
 CJK_FONT = "Noto Sans CJK SC"
 # Fixed salt and no date: two builds of the same snippet give byte-identical SVGs.
@@ -70,8 +71,8 @@ def untranslated(glossary):
                                            and ENGLISH_WORD.search(SETTING.sub("", MATH.sub("", value)))))
 
 
-def _translate_ticks(fig, tr):
-    """Pin every tick label that has letters to its translation.
+def _translate_ticks(fig, tr, undo):
+    """Pin every tick label that has letters to its translation (`undo` gets what puts it back).
 
     Tick labels are made anew by the axis formatter at each draw (FixedFormatter, FuncFormatter,
     the categorical formatter...), so editing the drawn text would not last: fix the axis's
@@ -86,12 +87,20 @@ def _translate_ticks(fig, tr):
                 locations = axis.get_ticklocs(minor=not major)
                 set_locator = axis.set_major_locator if major else axis.set_minor_locator
                 set_formatter = axis.set_major_formatter if major else axis.set_minor_formatter
+                old = (axis.get_major_locator(), axis.get_major_formatter()) if major else (
+                    axis.get_minor_locator(), axis.get_minor_formatter())
+                undo.append(lambda f=set_locator, v=old[0]: f(v))
+                undo.append(lambda f=set_formatter, v=old[1]: f(v))
                 set_locator(ticker.FixedLocator(locations))
                 set_formatter(ticker.FixedFormatter([tr(label) for label in labels]))
 
 
 def translate_figure(fig, glossary, missing):
-    """Replace every text with letters through the glossary; record the ones it lacks."""
+    """Replace every text with letters through the glossary; record the ones it lacks.
+
+    Returns a function that puts the English texts back (the dark English variant is saved after
+    the Chinese one).
+    """
 
     def tr(text):
         if not needs_translation(text):
@@ -102,11 +111,18 @@ def translate_figure(fig, glossary, missing):
         return text
 
     fig.canvas.draw()  # creates tick labels and legend texts
-    _translate_ticks(fig, tr)
+    undo = []
+    _translate_ticks(fig, tr, undo)
     for artist in fig.findobj(matplotlib.text.Text):
         text = artist.get_text()
         if text:
+            undo.append(lambda a=artist, t=text: a.set_text(t))
             artist.set_text(tr(text))
+
+    def restore():
+        for step in reversed(undo):
+            step()
+    return restore
 
 
 def prepare():
@@ -150,16 +166,25 @@ def render(snippet, out_dir, glossary_path):
 
 
 def save_all(out_dir, glossary):
-    """Save every open figure in English, then translated; return the untranslated texts (or None)."""
+    """Save every open figure in English and Chinese, light and dark (``<n>[.dark][.zh].svg``);
+    return the untranslated texts (or None when the snippet left no figure open)."""
     numbers = plt.get_fignums()
     if not numbers:
         return None
     missing = set()
     for index, number in enumerate(numbers, start=1):
         fig = plt.figure(number)
-        fig.savefig(out_dir / f"{index}.svg", format="svg", metadata={"Date": None})
-        translate_figure(fig, glossary, missing)
-        fig.savefig(out_dir / f"{index}.zh.svg", format="svg", metadata={"Date": None})
+
+        def save(suffix):
+            fig.savefig(out_dir / f"{index}{suffix}.svg", format="svg", metadata={"Date": None},
+                        facecolor=fig.get_facecolor())  # the dark variant's is transparent
+        save("")
+        english = translate_figure(fig, glossary, missing)
+        save(".zh")
+        darken(fig)
+        save(".dark.zh")
+        english()
+        save(".dark")
     return missing
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from buildtools.figure_html import figures_for_schemes  # noqa: E402
 from buildtools.figures import FigureError, build_figures, error_figures  # noqa: E402
 from buildtools.serving import on_startup, serving  # noqa: E402,F401  (on_startup: a hook event)
 
@@ -36,3 +37,8 @@ def on_pre_build(config):
         return
     if stats["ran"]:
         log.info("figures: ran %d of %d plot snippets", stats["ran"], stats["snippets"])
+
+
+def on_page_content(html, page, config, files):
+    """Each figure as a light and a dark image, lazily loaded and sized (buildtools.figure_html)."""
+    return figures_for_schemes(html, Path(config["docs_dir"]) / "figures")

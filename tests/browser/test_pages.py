@@ -4,11 +4,13 @@ Pages are discovered from the built site, so a new chapter is covered without to
 Each page is loaded once (by URL or through the language switcher) and what it shows is collected;
 the tests below then judge the collection.
 """
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PIL import Image  # matplotlib's own dependency
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from buildtools.browser import site_pages
@@ -21,7 +23,11 @@ DOCS = ROOT / "docs"
 # annotation each <math> carries (not displayed); collapsed blocks are opened first.
 COLLECT = """async () => {
   document.querySelectorAll("details").forEach(d => d.open = true);
-  const images = [...document.querySelectorAll("img")];
+  // the images of this colour scheme (Material hides the other variant); lazy ones are recorded,
+  // then loaded now, as scrolling to them would
+  const images = [...document.querySelectorAll("img")].filter(i => getComputedStyle(i).display !== "none");
+  const lazy = images.map(i => i.loading === "lazy");
+  images.forEach(i => { i.loading = "eager"; });
   await Promise.all(images.map(i => i.decode().catch(() => null)));
   const skip = "pre, code, script, style, noscript, template, annotation, annotation-xml";
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
@@ -35,8 +41,10 @@ COLLECT = """async () => {
     shownAnnotations: [...document.querySelectorAll("math annotation")]
       .filter(a => getComputedStyle(a).display !== "none").length,
     text: text.join(" "),
-    images: images.map(i => ({src: i.currentSrc || i.src, loaded: i.complete && i.naturalWidth > 0,
-                              alt: i.getAttribute("alt"), inArticle: !!i.closest("article")})),
+    images: images.map((i, k) => ({src: i.currentSrc || i.src, loaded: i.complete && i.naturalWidth > 0,
+                              alt: i.getAttribute("alt"), inArticle: !!i.closest("article"),
+                              lazy: lazy[k], size: [+i.getAttribute("width"), +i.getAttribute("height")],
+                              natural: [i.naturalWidth, i.naturalHeight]})),
   };
 }"""
 
@@ -197,22 +205,54 @@ def luminance(css_color: str) -> float:
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
-def test_dark_mode_keeps_figures_on_a_light_background(visits, site_browser):
+def test_figures_load_lazily_with_their_size_reserved(visits):
+    """Offscreen figures cost nothing until scrolled to, and take their place before they load."""
+    figures = [(rel, i) for rel, v in visits.items() for i in v.images
+               if i["inArticle"] and "/figures/" in i["src"]]
+    assert figures
+    for rel, image in figures:
+        assert image["lazy"], f"{rel}: {image['src']} is not loading=lazy"
+        (w, h), (nw, nh) = image["size"], image["natural"]
+        assert w > 0 and h > 0, f"{rel}: {image['src']} has no width/height"
+        assert abs(w / h - nw / nh) < 0.01, f"{rel}: {image['src']} reserves {w}x{h}, is {nw}x{nh}"
+
+
+DARK_FIGURES = """async () => {
+  document.querySelectorAll("details").forEach(d => d.open = true);
+  const all = [...document.querySelectorAll("article img")].filter(i => i.src.includes("/figures/"));
+  const shown = all.filter(i => getComputedStyle(i).display !== "none");
+  shown.forEach(i => { i.loading = "eager"; });
+  await Promise.all(shown.map(i => i.decode().catch(() => null)));
+  return {scheme: document.body.getAttribute("data-md-color-scheme"),
+          body: getComputedStyle(document.body).backgroundColor,
+          all: all.length, shown: shown.map(i => i.getAttribute("src"))};
+}"""
+
+
+def test_dark_mode_shows_dark_figures(visits, site_browser):
+    """In the dark scheme each figure is its dark variant, and none shows a light background:
+    the pixels along a figure's border (its background) are dark in a screenshot."""
     b = site_browser
-    with_figures = [rel for rel, v in visits.items() if any(i["inArticle"] for i in v.images)]
+    with_figures = [rel for rel, v in visits.items()
+                    if any(i["inArticle"] and "/figures/" in i["src"] for i in v.images)]
     assert with_figures
     b.page.emulate_media(color_scheme="dark")
     try:
         for rel in with_figures:
             b.goto(rel)
-            colors = b.page.evaluate("""() => ({
-              scheme: document.body.getAttribute("data-md-color-scheme"),
-              body: getComputedStyle(document.body).backgroundColor,
-              figures: [...document.querySelectorAll("article img")]
-                .map(i => [i.getAttribute("src"), getComputedStyle(i).backgroundColor])})""")
-            assert colors["scheme"] == "slate", f"{rel}: dark mode not applied"
-            assert luminance(colors["body"]) < 0.25, f"{rel}: body {colors['body']} is not dark"
-            for src, background in colors["figures"]:
-                assert luminance(background) > 0.9, f"{rel}: {src} background {background} in dark mode"
+            seen = b.page.evaluate(DARK_FIGURES)
+            assert seen["scheme"] == "slate", f"{rel}: dark mode not applied"
+            assert luminance(seen["body"]) < 0.25, f"{rel}: body {seen['body']} is not dark"
+            assert len(seen["shown"]) * 2 == seen["all"], f"{rel}: not one variant of each figure shown"
+            assert all(".dark.svg#only-dark" in src for src in seen["shown"]), seen["shown"]
+            for index, src in enumerate(seen["shown"]):
+                image = b.page.locator(f'article img[src="{src}"]').first
+                image.scroll_into_view_if_needed()
+                shot = Image.open(io.BytesIO(image.screenshot())).convert("L")
+                w, h = shot.size
+                border = [shot.getpixel((x, y)) for x in range(0, w, 7) for y in (1, h - 2)]
+                border += [shot.getpixel((x, y)) for y in range(0, h, 7) for x in (1, w - 2)]
+                mean = sum(border) / len(border) / 255
+                assert mean < 0.3, f"{rel}: {src} shows a light background ({mean:.2f}) in dark mode"
     finally:
         b.page.emulate_media(color_scheme="light")
