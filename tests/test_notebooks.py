@@ -88,7 +88,7 @@ def test_notebook_pages_render_in_both_languages_with_a_download(built_site):
         json.loads((folder / name).read_text(encoding="utf-8"))  # the download is a real notebook
 
 
-CHAPTERS = ["lr-decay", "gradient-clipping", "batch-norm", "combinations"]
+CHAPTERS = ["lr-decay", "gradient-clipping", "optimizers", "batch-norm", "combinations", "distributed"]
 
 
 def test_every_published_notebook_works_outside_the_site(built_site):
