@@ -158,6 +158,7 @@ MUST_QUOTE = {  # the errors and warnings the chapters explain, so that a pasted
     "batch-norm": ["ValueError: Expected more than 1 value per channel when training"],
     "combinations": ["ZeroDivisionError: 0.0 cannot be raised to a negative power"],
     "cnn-recipe": ["RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x4608 and 3200x10)"],
+    "distributed": ["UserWarning: Detected call of `lr_scheduler.step()` before `optimizer.step()`."],
 }
 
 
