@@ -17,13 +17,18 @@ def reversal_batch(batch_size, seq_len=8, vocab=10, generator=None):
 
 # --8<-- [start:model]
 class TinyEncoder(nn.Module):
-    def __init__(self, vocab=10, seq_len=8, d_model=32, nhead=4, layers=2):
+    def __init__(self, vocab=10, seq_len=8, d_model=32, nhead=4, layers=2,
+                 norm_first=False, pos_scale=1.0):
         super().__init__()
         self.tok = nn.Embedding(vocab, d_model)
-        self.pos = nn.Parameter(torch.randn(seq_len, d_model))  # learned, same scale as tokens
+        # learned; pos_scale=1.0 starts them at the same scale as the token embeddings
+        self.pos = nn.Parameter(pos_scale * torch.randn(seq_len, d_model))
+        # norm_first=False (PyTorch's default) is the post-LN layout of the original paper
         layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=4 * d_model,
-                                           dropout=0.0, batch_first=True)
-        self.encoder = nn.TransformerEncoder(layer, num_layers=layers, enable_nested_tensor=False)
+                                           dropout=0.0, batch_first=True, norm_first=norm_first)
+        final_norm = nn.LayerNorm(d_model) if norm_first else None  # pre-LN ends with a LayerNorm
+        self.encoder = nn.TransformerEncoder(layer, num_layers=layers, norm=final_norm,
+                                             enable_nested_tensor=False)
         self.head = nn.Linear(d_model, vocab)
 
     def forward(self, x):                          # x: (batch, seq_len) token ids
@@ -34,11 +39,11 @@ class TinyEncoder(nn.Module):
 
 # --8<-- [start:train]
 def train_reversal(steps=200, batch_size=64, lr=3e-3, warmup=30, max_norm=1.0,
-                   weight_decay=0.01, schedule="inverse_sqrt", seed=0):
+                   weight_decay=0.01, schedule="inverse_sqrt", seed=0, **model_options):
     """AdamW + warmup schedule (per step) + norm clipping; returns the model and a history."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = TinyEncoder()
+    model = TinyEncoder(**model_options)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.98),
                                   weight_decay=weight_decay)
     if schedule == "inverse_sqrt":
