@@ -11,7 +11,7 @@ curves = {
         lambda opt: cosine_then_step(opt, switch, lr_switch, step_size, gamma), epochs, lr0),
     "Wrong: SequentialLR + StepLR (jumps back up)": torch_schedule(
         lambda opt: sequential_with_steplr(opt, switch, lr_switch, step_size, gamma), epochs, lr0),
-    "Wrong: two schedulers stepped by hand (stalls near 0)": torch_schedule(
+    "Wrong: two schedulers stepped by hand (stuck at 0)": torch_schedule(
         lambda opt: two_schedulers_by_hand(opt, switch, step_size, gamma), epochs, lr0),
 }
 
@@ -20,10 +20,10 @@ for (label, lrs), style in zip(curves.items(), ["-", "--", ":"]):
     ax.plot(range(epochs), lrs, style, linewidth=2, label=label)
 ax.axvline(switch, color="gray", linewidth=0.8)
 ax.set_yscale("symlog", linthresh=1e-3)
-ax.set_ylim(0, 0.15)  # rates are never negative: show only the part above 0
+ax.set_ylim(-3e-4, 0.15)  # a margin below 0 keeps the curve at exactly 0 off the axis line
 ax.set_xlabel("Epoch")
 ax.set_ylabel("Learning rate")
 ax.set_title("Cosine for 50 epochs, then ×0.5 every 10 epochs")
 ax.grid(True, alpha=0.3)
-ax.legend()
+ax.legend(loc="lower left")
 plt.show()

@@ -31,7 +31,7 @@ def expected_lr(epoch, lr0, switch_epoch, lr_switch, step_size, gamma):
 def two_schedulers_by_hand(optimizer, switch_epoch, step_size, gamma):
     """Tempting and wrong: two schedulers on one optimizer, stepping one or the other.
 
-    The cosine anneals the rate to 0 by `switch_epoch`; StepLR then multiplies that ~0 by gamma.
+    The cosine anneals the rate to exactly 0.0 at `switch_epoch`; StepLR then multiplies 0.0 by gamma.
     """
     cosine = CosineAnnealingLR(optimizer, T_max=switch_epoch)
     step = StepLR(optimizer, step_size=step_size, gamma=gamma)
@@ -59,3 +59,5 @@ if __name__ == "__main__":
     lrs = torch_schedule(lambda opt: cosine_then_step(opt, **settings), epochs, lr0)
     for epoch in (0, 25, 49, 50, 59, 60, 99):
         print(f"epoch {epoch:3d}  lr {lrs[epoch]:.6f}  expected {expected_lr(epoch, lr0, **settings):.6f}")
+    stuck = torch_schedule(lambda opt: two_schedulers_by_hand(opt, 50, 10, 0.5), epochs, lr0)
+    print("two schedulers by hand, epochs 50-99: distinct rates", sorted(set(stuck[50:])))

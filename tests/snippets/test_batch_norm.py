@@ -1,5 +1,7 @@
 """Tests of the batch-normalization chapter: each test checks a claim the page makes."""
+import copy
 import math
+import re
 import runpy
 
 import matplotlib
@@ -427,7 +429,7 @@ def test_snippet_demo_runs(name, capsys):
 
 
 @pytest.mark.parametrize("name", ["plot_running_stats", "plot_feature_hist", "plot_batch_noise",
-                                  "plot_eval_pitfalls"])
+                                  "plot_eval_pitfalls", "plot_order"])
 def test_plot_snippets_draw_one_figure(name):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -435,3 +437,306 @@ def test_plot_snippets_draw_one_figure(name):
     runpy.run_path(str(SNIPPETS / "batch_norm" / f"{name}.py"), run_name="__main__")
     assert len(plt.get_fignums()) == 1
     plt.close("all")
+
+
+# ---------------------------------------------------------------- folding BN into the conv
+
+fold = load_snippet("batch_norm/bn_fold.py")
+
+
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_fold_by_hand_equals_eval_conv_bn_and_pytorch_fusion(with_bias):
+    """Claims: the folded conv (W' = W*gamma/sqrt(var+eps), b' = (b-mean)*gamma/sqrt(var+eps)+beta)
+    gives the eval-mode conv+BN output, to 1e-12 in float64 and to float32 rounding (~1e-6) in
+    float32; its weights equal fuse_conv_bn_eval's; a conv without bias gets one."""
+    for dtype, tol in [(torch.float64, 1e-12), (torch.float32, 1e-5)]:
+        conv, bn = fold.conv_bn_example(seed=1, dtype=dtype)
+        if not with_bias:
+            conv = nn.Conv2d(3, 8, 3, padding=1, bias=False).to(dtype).eval()
+        x = 2.0 * torch.randn(4, 3, 8, 8, dtype=dtype) + 1.0
+        by_hand, by_torch = fold.fold_bn_into_conv(conv, bn), fold.fuse_conv_bn_eval(conv, bn)
+        with torch.no_grad():
+            reference = bn(conv(x))
+            assert reference.abs().max() > 1.0  # the outputs are not tiny: the tolerance means something
+            torch.testing.assert_close(by_hand(x), reference, rtol=0, atol=tol)
+            torch.testing.assert_close(by_torch(x), reference, rtol=0, atol=tol)
+        torch.testing.assert_close(by_hand.weight, by_torch.weight, rtol=0, atol=tol)
+        torch.testing.assert_close(by_hand.bias, by_torch.bias, rtol=0, atol=tol)
+        assert by_hand.bias is not None and by_hand.bias.shape == (8,)
+        assert not bn.training and bn.num_batches_tracked == 20  # folding left the BN alone
+
+
+def test_fold_is_not_training_mode_bn():
+    """Claims: a fold is the eval-mode map (running statistics), not the training-mode one; folding
+    with one batch's own statistics reproduces training mode on that batch only; fuse_conv_bn_eval
+    refuses a BN (or conv) in training mode with AssertionError: Fusion only for eval!"""
+    conv, bn = fold.conv_bn_example(dtype=torch.float64)
+    g = torch.Generator().manual_seed(0)
+    x, other = (2.0 * torch.randn(2, 4, 3, 8, 8, dtype=torch.float64, generator=g) + 1.0)
+    folded = fold.fold_bn_into_conv(conv, bn)
+    with torch.no_grad():
+        bn.train()
+        train_out = bn(conv(x))
+        assert (folded(x) - train_out).abs().max() > 0.1
+        # a fold with this batch's statistics (biased variance, as training mode normalises)
+        z = conv(x)
+        batch_bn = nn.BatchNorm2d(8).double().eval()
+        batch_bn.load_state_dict(bn.state_dict())
+        batch_bn.running_mean.copy_(z.mean((0, 2, 3)))
+        batch_bn.running_var.copy_(z.var((0, 2, 3), correction=0))
+        per_batch = fold.fold_bn_into_conv(conv, batch_bn)
+        torch.testing.assert_close(per_batch(x), train_out, rtol=0, atol=1e-12)
+        assert (per_batch(other) - bn(conv(other))).abs().max() > 0.1
+    for module in (bn, conv):  # either one in training mode is refused
+        bn.eval()
+        conv.eval()
+        module.train()
+        with pytest.raises(AssertionError, match="^Fusion only for eval!$"):
+            fold.fuse_conv_bn_eval(conv, bn)
+
+
+def test_fuse_conv_bn_pairs_on_small_cnn():
+    """Claims: fuse_conv_bn_pairs gives an eval-mode copy with no BatchNorm2d left and the same
+    outputs as the eval-mode model; the original model is untouched."""
+    torch.manual_seed(0)
+    model = practice.small_cnn()
+    with torch.no_grad():
+        model(torch.randn(64, 1, 8, 8) + 0.5)
+    model.eval()
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    fused = fold.fuse_conv_bn_pairs(model)
+    assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
+    assert not fused.training
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in fused.modules())
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in model.modules()) == 2
+    x = torch.randn(5, 1, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(fused(x), model(x), rtol=0, atol=1e-5)
+
+
+def test_fold_demo_prints_what_the_page_quotes(capsys):
+    """Claim: the demo's printout: differences at float32 rounding level, a training-mode gap of
+    order 0.1 to 1, the AssertionError's text, and no BatchNorm2d left in the fused model."""
+    runpy.run_path(str(SNIPPETS / "batch_norm" / "bn_fold.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    diffs = [float(v) for v in re.findall(r"conv\+BN: ([0-9.e+-]+)", out)]
+    assert len(diffs) == 3 and max(diffs[:2]) < 1e-5 and 0.1 < diffs[2] < 2.0, out
+    assert "AssertionError: Fusion only for eval!" in out
+    assert "BatchNorm2d layers left: 0" in out
+
+
+# ---------------------------------------------------------------- weight averaging and update_bn
+
+swa = load_snippet("batch_norm/bn_swa.py")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_averaged_weights_need_update_bn(seed):
+    """Claims (one run per seed, numbers quoted for seed 0): the averaged weights beat the last
+    weights; with the running statistics they inherited (or averaged) their test loss is clearly
+    worse than after update_bn, and their accuracy no better."""
+    r = swa.stale_vs_updated(seed=seed)
+    last, stale = r["last weights"], r["averaged, stale BN statistics"]
+    averaged, fresh = r["averaged, averaged BN statistics"], r["averaged, after update_bn"]
+    assert fresh[0] < last[0] - 0.1 and fresh[1] > last[1] + 0.03, r
+    assert fresh[0] < stale[0] - 0.03 and fresh[1] >= stale[1], r
+    assert fresh[0] < averaged[0] - 0.03 and fresh[1] >= averaged[1], r
+    quoted = {  # the numbers on the page
+        0: {"last weights": (0.390, 0.887), "averaged, stale BN statistics": (0.213, 0.962),
+            "averaged, averaged BN statistics": (0.245, 0.956),
+            "averaged, after update_bn": (0.165, 0.964)},
+        1: {"averaged, stale BN statistics": (0.352, 0.944), "averaged, after update_bn": (0.203, 0.966)},
+    }[seed]
+    for key, (loss, acc) in quoted.items():
+        assert abs(r[key][0] - loss) < 5e-4 and abs(r[key][1] - acc) < 5e-4, (key, r[key])
+
+
+def test_averaged_model_copies_buffers_and_update_bn_recomputes_them():
+    """Claims: with use_buffers=False, update_parameters copies the running statistics of the
+    current model (not of the averaged weights): in the page's run the first BN's inherited
+    running_var is on average 1.34 times (per channel 0.05 to 3.3 times) what update_bn finds.
+    update_bn replaces them with a cumulative average (momentum=None) over one pass of the loader,
+    in training mode, restores momentum and the model's mode, and accepts (input, label) batches."""
+    data = norm_compare.digits_split()
+    model, averaged, loader = swa.train_with_swa(seed=0, data=data)
+    torch.testing.assert_close(averaged.module[1].running_var, model[1].running_var, rtol=0, atol=0)
+    stale_var = averaged.module[1].running_var.clone()
+    other = copy.deepcopy(averaged)
+    swa.update_bn(loader, averaged)
+    ratio = stale_var / averaged.module[1].running_var
+    assert abs(ratio.mean() - 1.34) < 0.005 and ratio.min() < 0.06 and ratio.max() > 3.2, ratio
+
+    batches = [(data[0][i:i + 100], data[1][i:i + 100]) for i in range(0, 1000, 100)]
+    other.eval()
+    seen = []  # (training mode, grad enabled) at each forward during update_bn
+    hook = other.module[1].register_forward_hook(
+        lambda m, i, o: seen.append((m.training, torch.is_grad_enabled())))
+    swa.update_bn(batches, other)
+    hook.remove()
+    assert seen == [(True, False)] * 10
+    first_bn = other.module[1]
+    assert not other.training and first_bn.momentum == 0.1
+    assert int(first_bn.num_batches_tracked) == 10
+    with torch.no_grad():
+        pre = [other.module[0](x) for x, _ in batches]  # what the first BN sees
+    torch.testing.assert_close(first_bn.running_mean, torch.stack([z.mean(0) for z in pre]).mean(0))
+    torch.testing.assert_close(first_bn.running_var, torch.stack([z.var(0) for z in pre]).mean(0))
+
+
+def test_ema_model_averages_weights_and_buffers():
+    """Claims: ema_model keeps decay * ema + (1 - decay) * current for parameters and buffers
+    (running stats); passing the averaging function positionally puts it in `device` and fails."""
+    torch.manual_seed(0)
+    model = norm_compare.make_mlp("batch")
+    ema = swa.ema_model(model, decay=0.9)
+    ema.update_parameters(model)  # the first update copies
+    before = {k: v.clone() for k, v in ema.module.state_dict().items()}
+    model.train()
+    model(torch.randn(16, 64))  # moves the running stats
+    with torch.no_grad():
+        model[0].weight.add_(1.0)
+    ema.update_parameters(model)
+    for key in ("0.weight", "1.running_mean", "1.running_var"):
+        expected = 0.9 * before[key] + 0.1 * model.state_dict()[key]
+        torch.testing.assert_close(ema.module.state_dict()[key], expected)
+    with pytest.raises(TypeError, match="invalid combination of arguments"):
+        swa.AveragedModel(model, swa.get_ema_multi_avg_fn(0.9), use_buffers=True)
+
+
+# ---------------------------------------------------------------- BN before or after the ReLU
+
+order = load_snippet("batch_norm/bn_order.py")
+
+
+@pytest.fixture(scope="module")
+def order_signals():
+    x = norm_compare.digits_split()[0]
+    signals = {}
+    for kind in ("bn-relu", "relu-bn"):
+        torch.manual_seed(0)
+        signals[kind] = order.first_block_signals(order.ordered_mlp(kind).train(), x)
+    return signals
+
+
+def test_bn_before_relu_sees_a_centred_input_and_feeds_half_zeros(order_signals):
+    """Claims: with Linear -> BN -> ReLU the BN sees a centred input with no zeros, and the next
+    layer gets non-negative values, about half of them exactly zero (those at or below the batch
+    mean), mean 0.38."""
+    bn_input, next_input = order_signals["bn-relu"]
+    d_bn, d_next = order.describe(bn_input), order.describe(next_input)
+    assert d_bn["zeros"] == 0 and abs(d_bn["mean"]) < 0.01 and d_bn["min"] < -3
+    assert 0.45 < d_next["zeros"] < 0.55 and d_next["min"] == 0 and abs(d_next["mean"] - 0.38) < 0.005
+    # beta = 0: the ReLU cuts every channel at its batch mean
+    assert torch.equal(next_input == 0, bn_input <= bn_input.mean(0))
+
+
+def test_bn_after_relu_sees_half_zeros_and_feeds_zero_mean_values(order_signals):
+    """Claims: with Linear -> ReLU -> BN the BN sees non-negative values, about half exactly zero
+    (mean 0.21, skewed); the next layer gets mean 0, no exact zeros, values down to -0.87; every
+    zero of a feature becomes the same negative value, that feature's minimum."""
+    bn_input, next_input = order_signals["relu-bn"]
+    d_bn, d_next = order.describe(bn_input), order.describe(next_input)
+    assert 0.45 < d_bn["zeros"] < 0.55 and d_bn["min"] == 0 and abs(d_bn["mean"] - 0.21) < 0.005
+    assert d_bn["skew"] > 1.0
+    assert d_next["zeros"] == 0 and abs(d_next["mean"]) < 1e-3 and abs(d_next["min"] + 0.87) < 0.005
+    for j in range(bn_input.shape[1]):
+        at_zero = next_input[bn_input[:, j] == 0, j]
+        assert len(at_zero) > 0 and (at_zero == next_input[:, j].min()).all() and at_zero[0] < 0
+
+
+def test_bias_before_relu_bn_is_not_cancelled():
+    """Claim: in the ReLU -> BN order the Linear layer's bias changes the output (it moves the ReLU's
+    threshold), unlike a bias directly in front of BN."""
+    torch.manual_seed(0)
+    model = order.ordered_mlp("relu-bn").train()
+    x = torch.randn(32, 64)
+    with torch.no_grad():
+        out = model(x)
+        model[0].bias.add_(0.5)
+        assert (model(x) - out).abs().max() > 0.1
+    assert order.ordered_mlp("bn-relu")[0].bias is None
+
+
+def test_both_orders_train_about_equally_on_digits():
+    """Claims (2 epochs, seeds 0 and 1, numbers on the page): BN -> ReLU reaches 0.961 and 0.954,
+    ReLU -> BN 0.971 and 0.964; both orders are above 0.95 and within 0.02 of each other."""
+    data = norm_compare.digits_split()
+    acc = {(kind, s): norm_compare.accuracy(order.train_ordered(kind, seed=s, data=data), data[2], data[3])
+           for kind in ("bn-relu", "relu-bn") for s in (0, 1)}
+    quoted = {("bn-relu", 0): 0.961, ("bn-relu", 1): 0.954, ("relu-bn", 0): 0.971, ("relu-bn", 1): 0.964}
+    for key, value in quoted.items():
+        assert abs(acc[key] - value) < 5e-4, (key, acc[key])
+    for s in (0, 1):
+        assert min(acc["bn-relu", s], acc["relu-bn", s]) > 0.95
+        assert abs(acc["bn-relu", s] - acc["relu-bn", s]) < 0.02
+
+
+# ---------------------------------------------------------------- zero-initialised gamma
+
+zero_gamma = load_snippet("batch_norm/bn_zero_gamma.py")
+
+
+@pytest.mark.parametrize("train_mode", [True, False])
+def test_zero_gamma_block_starts_as_identity(train_mode):
+    """Claims: with gamma = 0 in its last BN the block computes relu(x), which is x for the
+    non-negative input it gets from a previous ReLU; with gamma = 1 it does not."""
+    torch.manual_seed(0)
+    x = torch.randn(16, 32)
+    for zero in (True, False):
+        block = zero_gamma.ResidualBlock(32, zero_gamma=zero).train(train_mode)
+        with torch.no_grad():
+            out, out_pos = block(x), block(x.relu())
+        if zero:
+            torch.testing.assert_close(out, x.relu(), rtol=0, atol=0)
+            torch.testing.assert_close(out_pos, x.relu(), rtol=0, atol=0)
+        else:
+            assert (out_pos - x.relu()).abs().max() > 0.1
+
+
+def test_zero_gamma_branch_gets_no_gradient_at_the_first_step():
+    """Claim: at the first step the weights inside each residual branch get exactly zero gradient
+    (it flows through gamma = 0); gamma itself gets a non-zero one, so it moves first."""
+    torch.manual_seed(0)
+    model = zero_gamma.residual_mlp(4, zero_gamma=True)
+    x, y = norm_compare.digits_split()[0][:32], norm_compare.digits_split()[1][:32]
+    nn.functional.cross_entropy(model(x), y).backward()
+    for block in model[3:7]:
+        for linear in (block.branch[0], block.branch[3]):
+            assert torch.count_nonzero(linear.weight.grad) == 0
+        assert block.branch[-1].weight.grad.abs().max() > 1e-4
+    assert model[0].weight.grad.abs().max() > 1e-4  # the stem trains from the first step
+
+
+def test_output_scale_grows_with_depth_unless_gamma_is_zero():
+    """Claims: at initialization the features after 1, 4, 16 blocks have std 0.89, 1.42, 2.94 with
+    gamma = 1 (each block adds its branch's variance) and stay exactly the stem's with gamma = 0."""
+    x = norm_compare.digits_split()[0]
+    stds = {}
+    for zero in (False, True):
+        for depth in (1, 4, 16):
+            torch.manual_seed(0)
+            model = zero_gamma.residual_mlp(depth, zero).train()
+            with torch.no_grad():
+                stds[zero, depth] = model[:-1](x).std().item()
+                stem = model[:3](x).std().item()
+            if zero:
+                assert stds[zero, depth] == pytest.approx(stem, abs=1e-6)
+    for depth, value in [(1, 0.89), (4, 1.42), (16, 2.94)]:
+        assert abs(stds[False, depth] - value) < 0.005, stds
+
+
+def test_zero_gamma_short_runs():
+    """Claims (30 steps, seeds 0 and 1, the page's numbers): with 8 blocks and lr 0.02 zero gamma
+    is ahead (0.890, 0.893 vs 0.819, 0.719); with 2 blocks and lr 0.005 it lags (0.713, 0.799 vs
+    0.816, 0.870)."""
+    data = norm_compare.digits_split()
+    quoted = {(8, 0.02, False): (0.819, 0.719), (8, 0.02, True): (0.890, 0.893),
+              (2, 0.005, False): (0.816, 0.870), (2, 0.005, True): (0.713, 0.799)}
+    acc = {}
+    for (depth, lr, zero), values in quoted.items():
+        acc[depth, lr, zero] = [zero_gamma.short_run(zero, depth, lr=lr, seed=s, data=data)[0] for s in (0, 1)]
+        for got, want in zip(acc[depth, lr, zero], values):
+            assert abs(got - want) < 5e-4, (depth, lr, zero, acc[depth, lr, zero])
+    for s in (0, 1):
+        assert acc[8, 0.02, True][s] > acc[8, 0.02, False][s] + 0.05
+        assert acc[2, 0.005, True][s] < acc[2, 0.005, False][s] - 0.05

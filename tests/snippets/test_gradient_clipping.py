@@ -154,8 +154,45 @@ def test_monitor_per_layer_norms_combine_to_total_and_fraction():
 
 
 # --- choosing the threshold --------------------------------------------------------------------
-def test_percentile_threshold_clips_the_expected_share():
-    probe = training.train(lr=0.05)["log"].total
+DOCS = SNIPPETS.parent / "docs"
+
+
+def _section(page, anchor):
+    """The text of a page's section, from its heading to the next heading of level 2 or 3."""
+    text = (DOCS / page).read_text()
+    start = text.index("{ #%s }" % anchor)
+    rest = text[start:].split("\n## ")[0]
+    return " ".join(rest.split("\n### ")[0].split())
+
+
+@pytest.fixture(scope="module")
+def probe():
+    return threshold.probe_norms()
+
+
+def test_probe_numbers_quoted_on_both_pages_and_used_by_the_figure(probe):
+    assert len(probe) == 300 and all(math.isfinite(n) for n in probe)
+    median, p90, p99 = (threshold.threshold_from_norms(probe, q) for q in (0.5, 0.9, 0.99))
+    share = threshold.clipped_fraction(probe, 1.0)
+    en = _section("gradient-clipping.md", "threshold")
+    assert f"median norm of {median:.2f}, p90 = {p90:.2f} and p99 = {p99:.2f}" in en
+    assert f"clips {share:.0%} of the probe's steps" in en
+    zh = _section("gradient-clipping.zh.md", "threshold")
+    assert f"中位数为 {median:.2f}，p90 为 {p90:.2f}，p99 为 {p99:.2f}" in zh
+    assert f"{share:.0%} 的步" in zh
+    # the figure draws its percentile lines from the very same probe
+    src = (SNIPPETS / "gradient_clipping/plot_clip_threshold.py").read_text()
+    assert "probe = probe_norms()" in src and "train(" not in src
+
+
+def test_c_1_and_percentile_thresholds_all_train(probe):
+    p90, p99 = (threshold.threshold_from_norms(probe, q) for q in (0.9, 0.99))
+    rows = threshold.sweep_thresholds([1.0, p90, p99], lr=0.2, steps=200)
+    for r in rows:  # the page: "final losses between 0.12 and 0.17"
+        assert 0.12 <= round(r["final_loss"], 2) <= 0.17
+
+
+def test_percentile_threshold_clips_the_expected_share(probe):
     for q in (0.5, 0.9, 0.99):
         c = threshold.threshold_from_norms(probe, q)
         assert threshold.clipped_fraction(probe, c) == pytest.approx(1 - q, abs=1.5 / len(probe))
@@ -323,7 +360,8 @@ def test_clip_and_step_skips_nonfinite(kind):
 
 # --- every snippet runs as a reader would run it ------------------------------------------------
 @pytest.mark.parametrize("name", ["clip_basics", "clip_monitor", "clip_lr_coupling", "clip_amp",
-                                  "clip_nonfinite", "clip_article_setup"])
+                                  "clip_nonfinite", "clip_article_setup", "clip_agc",
+                                  "clip_layers"])
 def test_snippet_demo_runs(name):
     import runpy
     path = SNIPPETS / "gradient_clipping" / f"{name}.py"
@@ -348,3 +386,97 @@ def test_clipped_sgd_step_with_momentum_is_bounded_by_lr_c_over_1_minus_beta():
     assert max(steps) <= bound * (1 + 1e-6)
     assert steps[149] > 0.99 * bound  # reached when the direction stays the same
     assert steps[0] == pytest.approx(lr * c, rel=1e-5)  # plain SGD's lr*c only on the first step
+
+
+# --- adaptive gradient clipping --------------------------------------------------------------
+agc = load_snippet("gradient_clipping/clip_agc.py")
+
+
+def _agc_by_hand(w, g, lam, eps):
+    """The paper's rule, one unit (row, filter) at a time; a 1-D tensor is one unit."""
+    rows_w, rows_g = (w[None], g[None]) if w.ndim <= 1 else (w, g)
+    out = []
+    for wi, gi in zip(rows_w, rows_g):
+        bound = lam * max(wi.norm().item(), eps)
+        out.append(gi * (bound / gi.norm()) if gi.norm().item() > bound else gi)
+    return torch.stack(out).reshape(g.shape)
+
+
+def _random_params(seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    shapes = [(6, 4), (6,), (5, 3, 3, 3), (5,)]
+    params = []
+    for shape in shapes:
+        p = nn.Parameter(torch.randn(shape, generator=gen))
+        # gradients spread over four orders of magnitude, so some units clip and some do not
+        scale = 10 ** (4 * torch.rand((shape[0],) + (1,) * (len(shape) - 1), generator=gen) - 3)
+        p.grad = torch.randn(shape, generator=gen) * scale
+        params.append(p)
+    params[0].data[0] = 0.0  # a zero row: its bound is lambda * eps
+    return params
+
+
+@pytest.mark.parametrize("lam", [0.01, 0.1, 1.0])
+def test_agc_matches_the_unitwise_formula_and_bounds_every_ratio(lam):
+    params = _random_params()
+    before = [p.grad.clone() for p in params]
+    agc.adaptive_clip_(params, clipping=lam, eps=1e-3)
+    n_clipped = n_kept = 0
+    for p, g0 in zip(params, before):
+        torch.testing.assert_close(p.grad, _agc_by_hand(p.detach(), g0, lam, 1e-3))
+        w_norm = agc.unitwise_norm(p.detach()).clamp(min=1e-3)
+        ratio_before = agc.unitwise_norm(g0) / w_norm
+        ratio_after = agc.unitwise_norm(p.grad) / w_norm
+        assert bool((ratio_after <= lam * (1 + 1e-5)).all())  # every unit's ratio <= lambda
+        over = (ratio_before > lam).expand_as(g0) if g0.ndim > 1 else (ratio_before > lam)
+        # units under the bound are untouched, bit for bit
+        assert torch.equal(p.grad[~over], g0[~over])
+        # clipped units land on the bound and keep their direction
+        clipped = ratio_before > lam
+        torch.testing.assert_close(ratio_after[clipped], torch.full_like(ratio_after[clipped], lam))
+        n_clipped += int(clipped.sum())
+        n_kept += int((~clipped).sum())
+    assert n_clipped > 0 and n_kept > 0  # the test exercises both cases
+    zero_row = params[0].grad[0]
+    assert zero_row.norm().item() <= lam * 1e-3 * (1 + 1e-5)  # zero weights: bound lambda * eps
+
+
+def test_agc_leaves_the_last_linear_and_the_healthy_layers_alone():
+    model = agc.exploding_layer_grads()
+    ratios = agc.unit_ratios(model)
+    assert ratios == {"0.weight": 0.125, "2.weight": 282.98, "4.weight": 1.563}  # as printed
+    assert ratios["4.weight"] > 12 * ratios["0.weight"]  # the output layer's ratio is far higher
+    assert round(ratios["4.weight"] / 0.2) == 8  # lambda = 0.2 would cut it to an eighth
+    first, last = model[0].weight.grad.clone(), model[4].weight.grad.clone()
+    params = agc.agc_parameters(model)
+    assert {id(p) for p in params} == {id(p) for p in [*model[0].parameters(), *model[2].parameters()]}
+    agc.adaptive_clip_(params, clipping=0.2)
+    assert agc.unit_ratios(model)["2.weight"] == pytest.approx(0.2, rel=1e-5)  # exploding layer clipped
+    assert torch.equal(model[0].weight.grad, first)  # the healthy layer is untouched
+    assert torch.equal(model[4].weight.grad, last)   # the final layer is excluded
+    # total-norm clipping instead shrinks every layer by the same factor, the healthy one too
+    model = agc.exploding_layer_grads()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    shrink = (model[0].weight.grad.norm() / first.norm()).item()
+    assert f"{shrink:.1e}" == "1.6e-03"
+
+
+# --- per-layer norms: finding the layer that explodes ------------------------------------------
+layers = load_snippet("gradient_clipping/clip_layers.py")
+
+
+def test_per_layer_norms_name_the_exploding_layer():
+    log = layers.train_rnn(gain=2.0)
+    assert set(log.per_layer) == {"rnn", "head"}
+    assert len(log.per_layer["rnn"]) == 60 and len(log.total) == 60
+    name, peak = layers.loudest_layer(log)
+    head_peak = max(log.per_layer["head"])
+    assert name == "rnn"  # the layer the page names
+    assert round(peak) == 499 and round(head_peak, 1) == 5.6 and round(peak / head_peak) == 89
+    assert head_peak < 6  # the head never explodes ("never exceeds 6")
+    rnn = torch.tensor(log.per_layer["rnn"])
+    assert rnn[5:].max() > 10 * rnn.median()  # "spikes again later"
+    healthy = layers.train_rnn(gain=1.0)
+    rnn_peak, head_peak = max(healthy.per_layer["rnn"]), max(healthy.per_layer["head"])
+    assert round(rnn_peak) == 25 and round(head_peak, 1) == 6.7
+    assert rnn_peak / head_peak < 10  # "less than ten times apart"
