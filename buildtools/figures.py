@@ -248,7 +248,7 @@ def error_figures(root: Path, failed: dict) -> list[Path]:
         topic, stem = snippet.parent.name, snippet.stem
         numbers = sorted(set(re.findall(rf"figures/{topic}/{stem}-(\d+)\.svg", pages)), key=int) or ["1"]
         for number in numbers:
-            for suffix in (".svg", ".zh.svg"):
+            for suffix in (".svg", ".zh.svg", ".dark.svg", ".dark.zh.svg"):
                 path = root / "docs" / "figures" / topic / f"{stem}-{number}{suffix}"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 svg = error_svg(message)

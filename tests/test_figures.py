@@ -38,7 +38,8 @@ def test_two_clean_builds_give_byte_identical_svgs(tmp_path):
     build_figures(first)
     build_figures(second)
     names = sorted(p.name for p in (first / "docs/figures/lr_decay").iterdir())
-    assert names == ["plot_compare-1.svg", "plot_compare-1.zh.svg"]
+    assert names == ["plot_compare-1.dark.svg", "plot_compare-1.dark.zh.svg", "plot_compare-1.svg",
+                     "plot_compare-1.zh.svg"]
     for name in names:
         assert (first / "docs/figures/lr_decay" / name).read_bytes() == \
             (second / "docs/figures/lr_decay" / name).read_bytes()

@@ -66,8 +66,8 @@ def test_each_language_shows_its_own_figures(built_site):
     site, figures = built_site.site, ROOT / "docs" / "figures"
     for lang, suffix in (("", ".svg"), ("zh/", ".zh.svg")):
         page = (site / f"{lang}lr-decay/index.html").read_text(encoding="utf-8")
-        sources = re.findall(r'<img [^>]*src="([^"]+\.svg)"', page)
-        assert len(sources) == 3
+        sources = re.findall(r'<img [^>]*src="([^"]+\.svg)#only-(?:light|dark)"', page)
+        assert len(sources) >= 6 and len(sources) % 2 == 0  # each figure: a light and a dark image
         for src in sources:
             served = (site / f"{lang}lr-decay" / src).resolve()
             drawn = figures / served.parent.name / served.name.replace(".svg", suffix)
@@ -207,7 +207,7 @@ def test_mkdocs_serve_shows_a_failing_figure_in_its_place_and_keeps_serving(tmp_
                     break
                 time.sleep(0.5)
         assert server.poll() is None, "mkdocs serve stopped:\n" + server.stdout.read()[-3000:]
-        assert page and 'src="../figures/lr_decay/plot_warmup-1.svg"' in page
+        assert page and 'src="../figures/lr_decay/plot_warmup-1.svg#only-light"' in page
         assert "snippets/lr_decay/plot_warmup.py failed" in svg and "deliberate failure for serve" in svg
     finally:
         server.terminate()
