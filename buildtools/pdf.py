@@ -103,8 +103,9 @@ body { margin: 0; }
 .md-typeset pre, .md-typeset img, .md-typeset table, .md-typeset .math-display { break-inside: avoid; }
 .md-typeset .math-display, .md-typeset__scrollwrap, .md-typeset__table { overflow: visible; }
 .md-typeset table:not([class]) { font-size: 0.62rem; }
-/* line-height: with Material's (1.3 etc.) Chromium 150 wrote some bookmarks twice ("目录目录") */
-.md-typeset :is(h1, h2, h3, h4) { break-after: avoid; line-height: normal; }
+/* Chromium 150 builds bookmarks from the laid-out heading: with Material's line-height (1.3...) it
+   wrote some twice ("目录目录"), and it drops the space where a heading wraps unless kept (pre-wrap) */
+.md-typeset :is(h1, h2, h3, h4, h5, h6) { break-after: avoid; line-height: normal; white-space: pre-wrap; }
 .md-typeset .highlight span.filename { break-after: avoid; }
 """
 

@@ -19,6 +19,7 @@ from tests.browser.conftest import require_browser
 from tests.conftest import ROOT
 
 H1 = re.compile(r'<h1 id="[^"]*">(.*?)<a class="headerlink"', re.S)
+H2 = re.compile(r'<h2 id="[^"]*">(.*?)<a class="headerlink"', re.S)
 FIGURE = re.compile(r'<img [^>]*src="[^"]*figures/[^"]*\.svg"')
 TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 CROSS_PAGE = re.compile(r'<a href="\.\./([a-z-]+)/')
@@ -56,8 +57,16 @@ def printed_pages(site: Path, lang: str) -> list[str]:
     return [page[page.index("<article"):page.index("</article>")] for page in pages]
 
 
+def text_of_html(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
 def titles(site: Path, lang: str) -> list[str]:
-    return [html.unescape(H1.search(page).group(1)).strip() for page in printed_pages(site, lang)]
+    return [text_of_html(H1.search(page).group(1)) for page in printed_pages(site, lang)]
+
+
+def sections(site: Path, lang: str) -> list[list[str]]:
+    return [[text_of_html(h2) for h2 in H2.findall(page)] for page in printed_pages(site, lang)]
 
 
 def chapters(reader) -> list:
@@ -102,6 +111,8 @@ def test_chapters_in_nav_order_with_bookmarks_and_text(pdfs, texts, site, lang):
     assert len(expected) >= 7, expected  # home, five chapters, glossary
     assert 60 <= len(reader.pages) <= 400, len(reader.pages)
     assert [item.title for item in chapters(reader)] == [TEXTS[lang]["contents"], *expected]
+    nested = [item for item in reader.outline[1:] if isinstance(item, list)]  # each chapter's h2s
+    assert [[x.title for x in items if not isinstance(x, list)] for items in nested] == sections(site, lang)
     missing = [item.title for item in chapters(reader)
                if squeeze(item.title) not in squeeze(texts[lang][reader.get_destination_page_number(item)])]
     assert missing == []  # each title is text on the page its bookmark opens
