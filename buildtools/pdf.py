@@ -54,7 +54,9 @@ ARTICLE = """([key, keys]) => {
   article.querySelectorAll("details").forEach(d => d.open = true);
   article.querySelectorAll("[id]").forEach(e => e.id = `${key}--${e.id}`);
   article.querySelectorAll("label[for]").forEach(e => e.htmlFor = `${key}--${e.htmlFor}`);
-  article.querySelectorAll("img").forEach(i => { i.src = i.src; i.removeAttribute("loading"); });
+  article.querySelectorAll('img[src$="#only-dark"]').forEach(i => i.remove());  // print the light figures
+  article.querySelectorAll("img").forEach(i => { i.src = i.src.replace(/#only-light$/, "");
+                                                  i.removeAttribute("loading"); });
   article.querySelectorAll("a[href]").forEach(a => {
     const url = new URL(a.href);
     if (url.origin !== location.origin) return;

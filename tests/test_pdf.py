@@ -20,7 +20,7 @@ from tests.conftest import ROOT
 
 H1 = re.compile(r'<h1 id="[^"]*">(.*?)<a class="headerlink"', re.S)
 H2 = re.compile(r'<h2 id="[^"]*">(.*?)<a class="headerlink"', re.S)
-FIGURE = re.compile(r'<img [^>]*src="[^"]*figures/[^"]*\.svg"')
+FIGURE = re.compile(r'<img [^>]*src="[^"]*figures/[^"]*\.svg(?:#only-light)?"')  # one per figure
 TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 CROSS_PAGE = re.compile(r'<a href="\.\./([a-z-]+)/')
 RADICALS = re.compile(r"[\u2e80-\u2fdf]")  # what a CJK font's shared glyphs extract as, unfixed
