@@ -7,6 +7,8 @@ built site instead of building one.
 import html
 import os
 import re
+import subprocess
+import sys
 import shutil
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pypdf
 import pytest
 
 from buildtools.browser import site_pages
-from buildtools.pdf import LANGUAGES, LEFT_OUT, TEXTS, add_home_links, build_pdfs
+from buildtools.pdf import LANGUAGES, LEFT_OUT, TEXTS, add_home_links
 from tests.browser.conftest import require_browser
 from tests.conftest import ROOT
 
@@ -37,7 +39,9 @@ def site(request) -> Path:
 @pytest.fixture(scope="module")
 def pdfs(site, tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("pdf")
-    build_pdfs(site, out)
+    # in a process of its own: the browser tests may hold a sync Playwright (and its event loop) open
+    subprocess.run([sys.executable, "-m", "buildtools.pdf", str(site), str(out)], cwd=ROOT, check=True,
+                   timeout=600)
     return {lang: pypdf.PdfReader(out / f"handbook.{lang}.pdf") for lang in LANGUAGES}
 
 
