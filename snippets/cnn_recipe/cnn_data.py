@@ -120,20 +120,26 @@ def split_validation(images, labels, fraction, seed=0):
 
 
 # --8<-- [start:loader]
-def random_crop_flip(x, padding, flip, generator):
-    """Per-image random crop (zero padding) and horizontal flip, done for a whole batch at once."""
+def random_crop_flip(x, padding, flip, generator, part=0, parts=1):
+    """Per-image random crop (zero padding) and horizontal flip, done for a whole batch at once.
+
+    `x` is part `part` of `parts` equal slices of a batch: the random draws are made for the
+    whole batch and sliced, so every process augments its images as a single process would.
+    """
     n, _, h, w = x.shape
+    mine = slice(part * n, (part + 1) * n)
     if padding > 0:
         x = F.pad(x, (padding,) * 4)
-        dy = torch.randint(0, 2 * padding + 1, (n, 1), device=x.device, generator=generator)
-        dx = torch.randint(0, 2 * padding + 1, (n, 1), device=x.device, generator=generator)
+        size = (n * parts, 1)
+        dy = torch.randint(0, 2 * padding + 1, size, device=x.device, generator=generator)[mine]
+        dx = torch.randint(0, 2 * padding + 1, size, device=x.device, generator=generator)[mine]
         rows = (dy + torch.arange(h, device=x.device))[:, None, :, None]  # n,1,h,1
         cols = (dx + torch.arange(w, device=x.device))[:, None, None, :]  # n,1,1,w
         batch = torch.arange(n, device=x.device)[:, None, None, None]
         chan = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
         x = x[batch, chan, rows, cols]
     if flip:
-        mirror = torch.rand(n, device=x.device, generator=generator) < 0.5
+        mirror = torch.rand(n * parts, device=x.device, generator=generator)[mine] < 0.5
         x = torch.where(mirror[:, None, None, None], x.flip(3), x)
     return x
 
@@ -143,14 +149,18 @@ class DeviceLoader:
 
     No worker processes: the whole epoch is shuffled, cropped and flipped on the device in batches.
     The order of epoch e depends only on (seed, e), so a resumed run sees the same batches.
+    Data-parallel (`rank` of `world_size` processes): `batch_size` is the global batch; each epoch
+    this process moves only its share of every batch to its device and yields that share.
     """
 
     def __init__(self, images, labels, batch_size, device, mean, std, train,
-                 padding=4, flip=True, seed=0, channels_last=True):
-        self.images = images.to(device)
-        self.labels = labels.to(device)
-        self.batch_size, self.device, self.train = batch_size, torch.device(device), train
-        self.padding, self.flip, self.seed = padding, flip, seed
+                 padding=4, flip=True, seed=0, channels_last=True, rank=0, world_size=1):
+        self.device, self.train = torch.device(device), train
+        self.rank, self.world_size = rank, world_size
+        sharded = train and world_size > 1  # the shard changes every epoch: keep the set on the host
+        self.images = images if sharded else images.to(device)
+        self.labels = labels if sharded else labels.to(device)
+        self.batch_size, self.padding, self.flip, self.seed = batch_size, padding, flip, seed
         self.mean = torch.as_tensor(mean, device=device).view(1, -1, 1, 1)
         self.std = torch.as_tensor(std, device=device).view(1, -1, 1, 1)
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
@@ -167,14 +177,23 @@ class DeviceLoader:
         gen = torch.Generator(device=self.device)
         gen.manual_seed(self.seed * 100_003 + self.epoch)
         n = len(self.labels)
-        order = (torch.randperm(n, device=self.device, generator=gen) if self.train
-                 else torch.arange(n, device=self.device))
+        if not self.train:
+            order = torch.arange(n, device=self.device)
+        else:  # the same order in every process (same seed): process r takes slice r of each batch
+            order = torch.randperm(n, device=self.device, generator=gen)
+        images, labels, size = self.images, self.labels, self.batch_size
+        if self.train and self.world_size > 1:
+            size //= self.world_size
+            mine = order[:len(self) * self.batch_size].view(len(self), self.world_size, size)
+            mine = mine[:, self.rank].reshape(-1).cpu()
+            images, labels = images[mine].to(self.device), labels[mine].to(self.device)
+            order = torch.arange(len(mine), device=self.device)
         for i in range(len(self)):
-            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
-            x = (self.images[idx].float() / 255.0 - self.mean) / self.std
+            idx = order[i * size:(i + 1) * size]
+            x = (images[idx].float() / 255.0 - self.mean) / self.std
             if self.train:
-                x = random_crop_flip(x, self.padding, self.flip, gen)
-            yield x.contiguous(memory_format=self.memory_format), self.labels[idx]
+                x = random_crop_flip(x, self.padding, self.flip, gen, self.rank, self.world_size)
+            yield x.contiguous(memory_format=self.memory_format), labels[idx]
 # --8<-- [end:loader]
 
 

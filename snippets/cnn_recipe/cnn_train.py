@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from cnn_checkpoint import atomic_save, read_checkpoint, restore_checkpoint, save_checkpoint
+from cnn_distributed import (data_parallel, mean_over_processes, process_device, process_group,
+                             quiet_unless_main, sync_batch_norm, this_process, World)
 from cnn_data import (DataError, DeviceLoader, channel_stats, download_cifar10, find_cifar_dir,
                       load_cifar10, load_digits_images, split_validation)
 from cnn_models import MODELS, build_model
@@ -23,7 +25,7 @@ from cnn_optim import (change_peak_lr, make_optimizer, make_scaler, make_schedul
 # Settings that shape the trajectory: a resumed run must use the same values...
 RESUME_KEYS = ("dataset", "model", "image_size", "limit_images", "val_fraction", "epochs",
                "batch_size", "momentum", "nesterov", "weight_decay", "warmup_epochs", "flip",
-               "crop_padding", "seed", "amp")
+               "crop_padding", "seed", "amp", "sync_bn")
 # ...except these two, which a resume may change (lower them after a divergence); it is logged.
 RESUME_CHANGEABLE = ("lr", "max_grad_norm")
 # --8<-- [end:resume_keys]
@@ -88,7 +90,9 @@ def build_parser():
                    help="convbn: two conv-BN-ReLU-pool layers + linear; resnet: small ResNet")
     o = p.add_argument_group("optimization")
     o.add_argument("--epochs", type=int, default=4, help="training epochs")
-    o.add_argument("--batch-size", type=int, default=64, help="images per step")
+    o.add_argument("--batch-size", type=int, default=64,
+                   help="images per step: the global batch, split evenly among the processes "
+                        "under torchrun")
     o.add_argument("--lr", type=float, default=0.02, help="peak learning rate (after warmup)")
     o.add_argument("--momentum", type=float, default=0.9, help="SGD momentum, in [0, 1)")
     o.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=True,
@@ -108,6 +112,9 @@ def build_parser():
     s.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=True,
                    help="NHWC memory layout (faster convolutions on tensor-core GPUs)")
     s.add_argument("--compile", action="store_true", help="torch.compile the model")
+    s.add_argument("--sync-bn", action="store_true",
+                   help="under torchrun on GPUs: BN statistics over the global batch "
+                        "(SyncBatchNorm) instead of each process's share")
     r = p.add_argument_group("run")
     r.add_argument("--out-dir", type=Path, default=Path("runs/cnn"),
                    help="where last.pt (checkpoint), best.pt (best validation accuracy) and "
@@ -130,7 +137,7 @@ def build_parser():
 # --8<-- [end:cli]
 
 
-def check_args(args):
+def check_args(args, world=World()):
     """Reject bad settings with a UsageError before anything runs; returns the device."""
     def bad(name, rule):
         return UsageError(f"--{name.replace('_', '-')} must be {rule}, got {getattr(args, name)}")
@@ -163,12 +170,29 @@ def check_args(args):
         raise UsageError(f"--resume: no checkpoint at {args.out_dir / 'last.pt'} (the first one "
                          f"is written when epoch 1 ends)")
     try:
-        device = pick_device(args.device)
+        device = process_device(pick_device(args.device), world)
         torch.empty(1, device=device)
     except (RuntimeError, AssertionError) as err:
         reason = str(err).splitlines()[0].split(". ")[0]  # first sentence is enough
         raise UsageError(f"--device {args.device} is not usable here: {reason}") from None
+    check_world_args(args, world, device)
     return device
+
+
+def check_world_args(args, world, device):
+    """What data-parallel training under torchrun needs of the options."""
+    if args.batch_size % world.size:
+        raise UsageError(f"--batch-size {args.batch_size} is the global batch and must split "
+                         f"evenly among the {world.size} processes")
+    if args.sync_bn and device.type != "cuda":
+        raise UsageError(f"--sync-bn needs GPUs (SyncBatchNorm refuses {device.type} modules); "
+                         f"without it each process normalizes over its share of the batch")
+    if world.size > 1 and args.download:
+        raise UsageError("--download under torchrun: download once with a single process first, "
+                         "then start the processes")
+    if world.size > 1 and args.device not in ("auto", "cpu", "cuda"):
+        raise UsageError(f"--device {args.device} names one device for all {world.size} "
+                         f"processes; use auto or cuda (each process takes the GPU of its rank)")
 
 
 def check_data_args(args):
@@ -240,6 +264,8 @@ def evaluate(model, loader, amp_dtype):
 
 
 def write_records(path, records, mode="a"):
+    if path is None:  # not the main process: rank 0 keeps the log
+        return
     with open(path, mode) as f:
         for rec in records:
             f.write(json.dumps(rec) + "\n")
@@ -247,7 +273,7 @@ def write_records(path, records, mode="a"):
 
 def trim_metrics(path, step, epoch):
     """On resume, drop records written after the checkpoint (they will be produced again)."""
-    if not path.is_file():
+    if path is None or not path.is_file():
         return
     keep = []
     for rec in (json.loads(line) for line in path.read_text().splitlines() if line.strip()):
@@ -260,10 +286,15 @@ def trim_metrics(path, step, epoch):
     write_records(path, keep, mode="w")
 
 
-def flush(pending, epoch, metrics_path):
-    """Copy buffered step values to the host, stop at the first non-finite loss, log the rest."""
+def flush(pending, epoch, metrics_path, world=World()):
+    """Copy buffered step values to the host, stop at the first non-finite loss, log the rest.
+
+    The losses are averaged over the processes first: the global batch's loss, so that every
+    process stops at the same step.
+    """
     values = torch.stack([torch.stack([loss.float(), norm.float()])
-                          for _, _, loss, norm in pending]).tolist()
+                          for _, _, loss, norm in pending])
+    values = mean_over_processes(values, world).tolist()
     records = []
     for (step, lr, _, _), (loss, norm) in zip(pending, values):
         if not math.isfinite(loss):
@@ -278,8 +309,12 @@ def flush(pending, epoch, metrics_path):
 
 
 # --8<-- [start:train]
-def train(args, device, data, resume=None, on_step=None):
-    """The whole run. Raises Diverged on a non-finite loss (the last good checkpoint stays)."""
+def train(args, device, data, resume=None, on_step=None, world=World()):
+    """The whole run. Raises Diverged on a non-finite loss (the last good checkpoint stays).
+
+    Under torchrun every process runs this on its share of each batch; rank 0 alone validates,
+    logs, saves and tests (the others return None).
+    """
     torch.manual_seed(args.seed)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # pick the fastest conv kernels for fixed shapes
@@ -287,13 +322,19 @@ def train(args, device, data, resume=None, on_step=None):
     mean, std = channel_stats(x_train)
     common = dict(device=device, mean=mean, std=std, channels_last=args.channels_last)
     train_loader = DeviceLoader(x_train, y_train, args.batch_size, train=True,
-                                padding=args.crop_padding, flip=args.flip, seed=args.seed, **common)
+                                padding=args.crop_padding, flip=args.flip, seed=args.seed,
+                                rank=world.rank, world_size=world.size, **common)
     val_loader = DeviceLoader(x_val, y_val, 512, train=False, **common)
 
     model = build_model(args.model, num_classes=10, image_size=args.image_size).to(device)
+    if args.sync_bn:
+        model = sync_batch_norm(model)
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    step_model = torch.compile(model) if args.compile else model
+    step_model = data_parallel(model, world, device)
+    step_model = torch.compile(step_model) if args.compile else step_model
+    # rank 0 validates alone: DDP's forward would wait for the other processes
+    eval_model = step_model if world.size == 1 else model
     amp_dtype = pick_amp_dtype(device, args.amp)
     optimizer = make_optimizer(model, args.lr, args.momentum, args.weight_decay, args.nesterov)
     steps_per_epoch = len(train_loader)
@@ -302,7 +343,8 @@ def train(args, device, data, resume=None, on_step=None):
     scaler = make_scaler(device, amp_dtype)
 
     out = args.out_dir
-    ckpt_path, best_path, metrics_path = out / "last.pt", out / "best.pt", out / "metrics.jsonl"
+    ckpt_path, best_path = out / "last.pt", out / "best.pt"
+    metrics_path = out / "metrics.jsonl" if world.is_main else None
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     start_epoch, step, best = 0, 0, None
     if resume is not None:
@@ -317,7 +359,8 @@ def train(args, device, data, resume=None, on_step=None):
         write_records(metrics_path, [{"kind": "resume", "epoch": start_epoch, "step": step,
                                       "changed": changed}])
 
-    show = args.progress == "on" or (args.progress == "auto" and sys.stderr.isatty())
+    show = world.is_main and (args.progress == "on" or
+                              (args.progress == "auto" and sys.stderr.isatty()))
     t0 = time.perf_counter()
     for epoch in range(start_epoch + 1, args.epochs + 1):
         train_loader.set_epoch(epoch)
@@ -336,14 +379,16 @@ def train(args, device, data, resume=None, on_step=None):
             bar.update(len(y))
             pending.append((step, lr, loss, grad_norm))
             if len(pending) >= args.log_every or step == epoch * steps_per_epoch:
-                records += flush(pending, epoch, metrics_path)  # one host sync per flush
+                records += flush(pending, epoch, metrics_path, world)  # one host sync per flush
                 bar.set_postfix(loss=f"{records[-1]['loss']:.4f}")
                 pending = []
             if on_step is not None:
                 on_step(step)
         bar.close()
+        if not world.is_main:
+            continue
         seconds = time.perf_counter() - epoch_start
-        val_acc, val_loss = evaluate(step_model, val_loader, amp_dtype)
+        val_acc, val_loss = evaluate(eval_model, val_loader, amp_dtype)
         if best is None or (val_acc, -val_loss) > (best["val_acc"], -best["val_loss"]):
             best = {"epoch": epoch, "val_acc": val_acc, "val_loss": val_loss}
             atomic_save({"model": model.state_dict(), **best}, best_path)
@@ -363,6 +408,8 @@ def train(args, device, data, resume=None, on_step=None):
               f"clipped {100 * epoch_record['clipped']:.0f}%  "
               f"{epoch_record['images_per_s']:.0f} img/s", flush=True)
 
+    if not world.is_main:
+        return None
     # the test set, once: the weights of the best validation epoch
     best_model = build_model(args.model, num_classes=10, image_size=args.image_size).to(device)
     best_model.load_state_dict(torch.load(best_path, map_location=device,
@@ -381,15 +428,16 @@ def train(args, device, data, resume=None, on_step=None):
 # --8<-- [end:train]
 
 
-def setup(argv):
+def setup(argv, world=World()):
     """Parse and check the command line: (args, device, checkpoint to resume or None)."""
     args = build_parser().parse_args(argv)
-    device = check_args(args)
+    device = check_args(args, world)
     return args, device, read_resume_state(args) if args.resume else None
 
 
 def run(argv, on_step=None):
-    """Check, load and train, raising instead of returning exit codes (tests, figures, sweeps)."""
+    """Check, load and train in this process, raising instead of returning exit codes (tests,
+    figures, sweeps)."""
     args, device, resume = setup(argv)
     data = load_data(args)
     prepare_out_dir(args)
@@ -427,10 +475,17 @@ def finished_message(result):
 
 def main(argv=None):
     """Run the command line; returns the exit code (0 done, 1 download failed, 2 bad input,
-    3 diverged, 130 interrupted). Every failure is one line on stderr, never a traceback."""
+    3 diverged, 130 interrupted). Every failure is one line on stderr, never a traceback.
+    Under torchrun every process runs it and only rank 0 prints."""
+    world = this_process()
+    with quiet_unless_main(world):
+        return command(argv, world)
+
+
+def command(argv, world):
     prog = build_parser().prog
     try:
-        args, device, resume = setup(argv)
+        args, device, resume = setup(argv, world)
         if resume is not None and "result" in resume:
             print(f"{args.out_dir} holds a finished run: {finished_message(resume['result'])}")
             return 0
@@ -441,7 +496,8 @@ def main(argv=None):
                 print(f"{prog}: error: CIFAR-10 download failed: {err}", file=sys.stderr)
                 return 1
         data = load_data(args)
-        prepare_out_dir(args)
+        if world.is_main:
+            prepare_out_dir(args)
     except (UsageError, DataError) as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
@@ -449,16 +505,18 @@ def main(argv=None):
         print("interrupted before training started", file=sys.stderr)
         return 130
     amp = pick_amp_dtype(device, args.amp)
-    print(f"device {device}, amp {amp or 'off'}, model {args.model}, dataset {args.dataset}: "
-          f"{len(data[0][1])} training, {len(data[1][1])} validation, {len(data[2][1])} test "
-          f"images", flush=True)
+    processes = f" (x {world.size} processes)" if world.size > 1 else ""
+    print(f"device {device}{processes}, amp {amp or 'off'}, model {args.model}, dataset "
+          f"{args.dataset}: {len(data[0][1])} training, {len(data[1][1])} validation, "
+          f"{len(data[2][1])} test images", flush=True)
     if resume is not None:
         changes = "".join(f", --{k.replace('_', '-')} {resume['config'][k]} -> {getattr(args, k)}"
                           for k in RESUME_CHANGEABLE if resume["config"][k] != getattr(args, k))
         print(f"resuming after epoch {resume['epoch']} (step {resume['step']}){changes}",
               flush=True)
     try:
-        result = train(args, device, data, resume)
+        with process_group(world, device):
+            result = train(args, device, data, resume, world=world)
     except Diverged as err:
         again = ("Continue with --resume and" if (args.out_dir / "last.pt").is_file()
                  else "Start again with")
@@ -474,7 +532,8 @@ def main(argv=None):
         print(f"{prog}: error: cannot write to --out-dir {args.out_dir}: {err}",
               file=sys.stderr)
         return 2
-    print(f"done: {finished_message(result)}, in {result['seconds']:.1f}s")
+    if world.is_main:
+        print(f"done: {finished_message(result)}, in {result['seconds']:.1f}s")
     return 0
 
 

@@ -455,6 +455,7 @@ BAD_INVOCATIONS = [
     (["--debug-inject-nan-at-step", "-2"], "--debug-inject-nan-at-step must be >= 0"),
     (["--device", "cuda"], "--device cuda is not usable here"),
     (["--device", "tpu9"], "--device tpu9 is not usable here"),
+    (["--sync-bn", "--device", "cpu"], "--sync-bn needs GPUs (SyncBatchNorm refuses cpu modules)"),
     (["--epochs", "2", "--unknown-flag"], "unrecognized arguments: --unknown-flag"),
     (["--data-dir", "{tmp}"], "--data-dir and --download are for --dataset cifar10"),
     (["--download"], "--data-dir and --download are for --dataset cifar10"),
