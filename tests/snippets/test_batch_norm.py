@@ -740,3 +740,119 @@ def test_zero_gamma_short_runs():
     for s in (0, 1):
         assert acc[8, 0.02, True][s] > acc[8, 0.02, False][s] + 0.05
         assert acc[2, 0.005, True][s] < acc[2, 0.005, False][s] - 0.05
+
+
+# ---------------------------------------------------------------- exercises
+
+def test_exercise_unbiased_running_var_biased_normalisation():
+    """Claims: with momentum=1 one step leaves running_var / biased variance = m/(m-1) = 1.3333
+    (the unbiased variance, to 1e-15); the output equals the chapter's biased forward; the
+    unbiased variance would scale every output by sqrt(3/4) = 0.8660."""
+    ex = load_snippet("batch_norm/bn_ex_unbiased.py")
+    assert ex.m == 4
+    torch.testing.assert_close(ex.ratio, torch.full((5,), 4 / 3, dtype=torch.float64), rtol=0, atol=1e-12)
+    assert (ex.bn.running_var - ex.unbiased).abs().max() < 1e-13
+    assert (ex.y - ex.with_biased).abs().max() < 1e-13
+    assert (ex.y - ex.with_unbiased).abs().max() > 0.1  # the wrong variance is visibly wrong
+    torch.testing.assert_close(ex.shrink, torch.full_like(ex.y, math.sqrt(3 / 4)), rtol=0, atol=1e-5)
+
+
+def test_exercise_steps_to_one_percent():
+    """Claims: fed a fixed batch (mean 3, variance 4), momentum 0.1 needs 44 steps for running_mean
+    and 41 for running_var to be within 1%, momentum 0.01 459 and 430, exactly the formula; with
+    random batches of 32 the running mean's std is 0.085 (predicted 0.081) and it is within 1% of
+    3.0 at 26% of the steps."""
+    ex = load_snippet("batch_norm/bn_ex_steps.py")
+    assert ex.steps_to_one_percent(0.1) == {"mean": 44, "var": 41}
+    assert ex.steps_to_one_percent(0.01) == {"mean": 459, "var": 430}
+    assert (ex.formula(0.1, 0.0, 3.0), ex.formula(0.1, 1.0, 4.0)) == (44, 41)
+    assert (ex.formula(0.01, 0.0, 3.0), ex.formula(0.01, 1.0, 4.0)) == (459, 430)
+    assert round(ex.settled.std().item(), 3) == 0.085 and round(ex.predicted, 3) == 0.081
+    assert round(((ex.settled - 3.0).abs() <= 0.03).float().mean().item(), 2) == 0.26
+
+
+@pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-5), (torch.float64, 1e-12)])
+def test_exercise_fold_bn_into_linear_before_and_after(dtype, tol):
+    """Claims: both folds match the eval-mode pair (about 1e-6 in float32), the fold into the
+    previous Linear is PyTorch's fuse_linear_bn_eval and the chapter's conv fold; in training mode
+    no fold matches."""
+    ex = load_snippet("batch_norm/bn_ex_fold_linear.py")
+    assert 1e-7 < ex.before < 5e-6 and 1e-7 < ex.after < 5e-6  # "about 1e-6": rounding, not zero
+    from torch.nn.utils import fusion
+    from torch.nn.utils.fusion import fuse_linear_bn_eval
+    # "PyTorch's fusion utilities do not offer" BN -> Linear: only conv/linear followed by BN
+    assert {n for n in dir(fusion) if n.startswith("fuse")} == {
+        "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights"}
+    first, bn, second = (copy.deepcopy(m).to(dtype).eval() for m in (ex.first, ex.bn, ex.second))
+    x = 2.0 * torch.randn(8, 20, dtype=dtype) + 1.0
+    with torch.no_grad():
+        prev = ex.fold_into_previous(first, bn)
+        assert (prev(x) - bn(first(x))).abs().max() < tol
+        h = first(x)
+        assert (ex.fold_into_next(bn, second)(h) - second(bn(h))).abs().max() < tol
+        theirs = fuse_linear_bn_eval(first, bn)
+        torch.testing.assert_close(prev.weight, theirs.weight, rtol=0, atol=tol)
+        torch.testing.assert_close(prev.bias, theirs.bias, rtol=0, atol=tol)
+        generic = fold.fold_bn_into_conv(first, bn)  # the chapter's conv fold works for a Linear
+        torch.testing.assert_close(prev.weight, generic.weight, rtol=0, atol=tol)
+        torch.testing.assert_close(prev.bias, generic.bias, rtol=0, atol=tol)
+        bn.train()
+        assert (ex.fold_into_next(bn, second)(h) - second(bn(h))).abs().max() > 0.1
+
+
+def test_exercise_batch_of_one():
+    """Claims: on (1, 64) in training mode BatchNorm1d raises; LayerNorm and GroupNorm(8, 64)
+    normalise within the sample (std 1), LayerNorm as it would inside any batch; GroupNorm(64, 64)
+    raises the same 'when training' error in eval mode too, and on (2, 64) it runs and outputs
+    rounding noise (below 1e-4) with a gradient as small; BatchNorm1d accepts (1, 64, 10)."""
+    ex = load_snippet("batch_norm/bn_ex_batch_of_one.py")
+    with pytest.raises(ValueError, match=ONE_VALUE_MSG):
+        nn.BatchNorm1d(64).train()(ex.one)
+    for layer in (nn.GroupNorm(64, 64).train(), nn.GroupNorm(64, 64).eval()):
+        with pytest.raises(ValueError, match=ONE_VALUE_MSG):
+            layer(ex.one)
+    layer_norm, group_norm = nn.LayerNorm(64), nn.GroupNorm(8, 64)
+    y = layer_norm(ex.one)
+    assert abs(y.std(correction=0).item() - 1) < 1e-3 and abs(y.mean().item()) < 1e-5
+    batch = torch.cat([ex.one, torch.randn(7, 64)])
+    torch.testing.assert_close(layer_norm(batch)[:1], y)
+    for layer in (layer_norm, group_norm):  # no running statistics: the same in both modes
+        torch.testing.assert_close(layer.eval()(ex.one), layer.train()(ex.one), rtol=0, atol=0)
+    groups = group_norm(ex.one).view(8, 8)
+    assert (groups.std(1, correction=0) - 1).abs().max() < 1e-3 and groups.mean(1).abs().max() < 1e-5
+    x = torch.randn(2, 64, requires_grad=True)
+    out = nn.GroupNorm(64, 64)(x)
+    (out * torch.linspace(-1.0, 1.0, 128).view(2, 64)).sum().backward()
+    assert out.abs().max() < 1e-4 and x.grad.abs().max() < 1e-4
+    assert nn.BatchNorm1d(64)(torch.randn(1, 64, 10)).shape == (1, 64, 10)
+
+
+def test_exercise_freezing_bn_three_ways():
+    """Claims: switching gamma/beta's requires_grad off, or freeze_bn before model.train(), leaves the
+    running mean moving (0.206 in five steps); model.train() then freeze_bn keeps it exactly; gamma
+    is fixed and the conv weights train in all three."""
+    ex = load_snippet("batch_norm/bn_ex_freeze.py")
+    moved = {name: ex.finetune(prepare) for name, prepare in ex.ways.items()}
+    wrong_1, wrong_2, right = moved.values()
+    for mean_moved, _, _ in (wrong_1, wrong_2):
+        assert round(mean_moved, 3) == 0.206
+    assert right[0] == 0.0
+    for _, gamma_moved, conv_moved in moved.values():
+        assert gamma_moved == 0.0 and conv_moved > 1e-3
+
+
+def test_exercise_gamma_beta_before_another_bn_are_scale_invariant():
+    """Claims: halving the first BN's gamma and beta changes the loss only in the 5th decimal
+    (1.263006 vs 1.263022, through eps), doubles the gradient (1.9997), and the gradient is orthogonal
+    to (gamma, beta) (cosine ~1e-5); halving the second BN's, followed by no BN, moves the loss from
+    1.2630 to 1.1368."""
+    ex = load_snippet("batch_norm/bn_ex_gamma_decay.py")
+    assert (round(ex.loss_1, 6), round(ex.loss_half, 6)) == (1.263006, 1.263022)
+    assert abs(ex.loss_half - ex.loss_1) < 1e-4
+    ratio = (ex.grad_half.norm() / ex.grad.norm()).item()
+    assert abs(ratio - 2) < 1e-3 and round(ratio, 4) == 1.9997
+    cosine = (ex.grad @ ex.theta / (ex.grad.norm() * ex.theta.norm())).item()
+    assert 1e-6 < abs(cosine) < 1e-4  # "of order 1e-5"
+    last = [ex.loss_and_grads(c, layer=4)[0] for c in (1.0, 0.5)]
+    assert (round(last[0], 4), round(last[1], 4)) == (1.2630, 1.1368)
+    assert last[0] - last[1] > 0.1 and last[1] > math.log(3)  # towards uniform predictions, ln 3 = 1.0986
