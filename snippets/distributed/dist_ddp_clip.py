@@ -7,7 +7,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from dist_launch import from_every_rank, run_script, started_by_torchrun
+from dist_launch import from_every_rank, print_comparison, run_script, started_by_torchrun
 # --8<-- [end:imports]
 
 
@@ -101,11 +101,7 @@ def main():
     for scaled in (False, True):
         results = from_every_rank(compare(scaled=scaled))
         if dist.get_rank() == 0:
-            print("with GradScaler" if scaled else "without GradScaler")
-            for rank, result in enumerate(results):
-                print(f"  rank {rank}: (DDP norm, one-process norm) per step "
-                      f"{[(round(a, 6), round(b, 6)) for a, b in result['norms']]}, "
-                      f"max |param - one process| = {result['max_param_diff']:.1e}")
+            print_comparison("with GradScaler" if scaled else "without GradScaler", results, "DDP")
     results = from_every_rank(overflow_on_one_process())
     if dist.get_rank() == 0:
         print("inf on rank 1 only:", results)

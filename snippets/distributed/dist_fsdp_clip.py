@@ -8,7 +8,7 @@ from torch import nn
 from torch.distributed.fsdp import fully_shard
 
 from dist_ddp_clip import make_batch, make_model, one_process_step
-from dist_launch import from_every_rank, run_script, started_by_torchrun
+from dist_launch import from_every_rank, print_comparison, run_script, started_by_torchrun
 # --8<-- [end:imports]
 
 
@@ -119,11 +119,7 @@ def main():
     for by_hand in (False, True):
         results = from_every_rank(compare(by_hand=by_hand))
         if dist.get_rank() == 0:
-            print("clipped by hand" if by_hand else "clipped with clip_grad_norm_")
-            for rank, result in enumerate(results):
-                print(f"  rank {rank}: (FSDP2 norm, one-process norm) per step "
-                      f"{[(round(a, 6), round(b, 6)) for a, b in result['norms']]}, "
-                      f"max |param - one process| = {result['max_param_diff']:.1e}")
+            print_comparison("clipped by hand" if by_hand else "clipped with clip_grad_norm_", results, "FSDP2")
     results = from_every_rank(shard_norms())
     if dist.get_rank() == 0:
         for rank, result in enumerate(results):

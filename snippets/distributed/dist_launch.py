@@ -36,3 +36,12 @@ def from_every_rank(value):
     values = [None] * dist.get_world_size()
     dist.all_gather_object(values, value)
     return values
+
+
+def print_comparison(title, results, what):
+    """On rank 0: each rank's (distributed norm, one-process norm) per step and its largest gap."""
+    print(title)
+    for rank, result in enumerate(results):
+        print(f"  rank {rank}: ({what} norm, one-process norm) per step "
+              f"{[(round(a, 6), round(b, 6)) for a, b in result['norms']]}, "
+              f"max |param - one process| = {result['max_param_diff']:.1e}")
