@@ -2,20 +2,14 @@
 import torch
 from torch.optim.lr_scheduler import OneCycleLR
 
+from resume_details import run
+
 TOTAL, STOP = 100, 37
 
 
 def build():
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
     return optimizer, OneCycleLR(optimizer, max_lr=0.4, total_steps=TOTAL)
-
-
-def run(optimizer, scheduler, steps, lrs):
-    for _ in range(steps):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    return lrs
 
 
 def interrupted():
