@@ -34,7 +34,7 @@ def test_code_cells_are_the_snippet_files(notebooks):
         written.append(name)
     # every module of the program, each before the modules that import it
     assert written == ["cnn_models.py", "cnn_data.py", "cnn_optim.py", "cnn_checkpoint.py",
-                       "cnn_train.py"]
+                       "cnn_distributed.py", "cnn_train.py"]
     assert cells[-1] == whole_file("snippets/cnn_recipe/cnn_notebook_run.py").rstrip("\n")
 
 

@@ -361,7 +361,7 @@ def test_clip_and_step_skips_nonfinite(kind):
 # --- every snippet runs as a reader would run it ------------------------------------------------
 @pytest.mark.parametrize("name", ["clip_basics", "clip_monitor", "clip_lr_coupling", "clip_amp",
                                   "clip_nonfinite", "clip_article_setup", "clip_agc",
-                                  "clip_layers"])
+                                  "clip_layers", "clip_ex_pnorm", "clip_ex_agc_step"])
 def test_snippet_demo_runs(name):
     import runpy
     path = SNIPPETS / "gradient_clipping" / f"{name}.py"
@@ -480,3 +480,104 @@ def test_per_layer_norms_name_the_exploding_layer():
     rnn_peak, head_peak = max(healthy.per_layer["rnn"]), max(healthy.per_layer["head"])
     assert round(rnn_peak) == 25 and round(head_peak, 1) == 6.7
     assert rnn_peak / head_peak < 10  # "less than ten times apart"
+
+
+# --- loss spikes in long runs (Adam) -----------------------------------------------------------
+spike = load_snippet("gradient_clipping/clip_spike.py")
+_SPIKE_RUNS = {}
+_LONG = {(("eps", 1e-3),), (("lr", 3e-3),)}  # the two fixes, also run 3000 steps (exercise)
+
+
+def _spike_run(steps=1000, **kwargs):
+    """spike_run, cached: the first 1000 steps of a 3000-step run are the 1000-step run."""
+    key = tuple(sorted(kwargs.items()))
+    if key not in _SPIKE_RUNS or len(_SPIKE_RUNS[key]["losses"]) < steps:
+        torch.set_num_threads(1)
+        _SPIKE_RUNS[key] = spike.spike_run(steps=max(steps, 3000 if key in _LONG else 1000), **kwargs)
+    run = _SPIKE_RUNS[key]
+    return {"losses": run["losses"][:steps], "log": run["log"], "sqrt_v": run["sqrt_v"][:steps]}
+
+
+def test_spike_happens_where_the_page_says_after_a_quiet_stretch():
+    run = _spike_run()
+    losses, norms, sqrt_v = run["losses"], run["log"].total, run["sqrt_v"]
+    first = spike.first_spike(losses)
+    assert first == 426 and spike.first_spike(losses, start=first + 100) == 710
+    assert round(losses[0], 2) == 0.19 and f"{min(losses[:first]):.1e}" == "7.0e-06"
+    height, at = spike.spike_height(losses[:600])
+    assert at == 429 and round(height) == 84 and f"{losses[429]:.1e}" == "5.9e-04"
+    height, at = spike.spike_height(losses)
+    assert at == 718 and f"{height:.3g}" == "1.24e+03"
+    # the quiet stretch: the norm sits near 1e-4, far below its start
+    assert round(norms[0], 2) == 0.59 and f"{min(norms[300:first]):.1e}" == "8.4e-05"
+    # the norm leads: at step 418 it is 10x its quiet level while the loss is still at its best
+    assert norms[418] > 10 * min(norms[300:first]) and losses[418] == min(losses[:419])
+    assert norms[425] / norms[411] > 100  # a geometric climb
+    assert round((norms[425] / norms[411]) ** (1 / 14), 1) == 1.5  # about 1.5x per step
+    # c = 1 never clips: even the spike's norm is below the first step's
+    assert max(norms[300:]) < 0.11 < norms[0] < 1.0
+    assert spike.clipped_share(norms, 1.0, 0, len(norms)) == 0.0
+    assert f"{sqrt_v[0]:.1e}" == "4.7e-03" and f"{sqrt_v[first]:.1e}" == "5.0e-04"
+
+
+def test_clipping_at_c_1_changes_nothing_in_the_spike_run():
+    # clip_grad_norm_ multiplies by min(1, c / (norm + 1e-6)): exactly 1 when norm + 1e-6 < c
+    run = _spike_run()
+    assert all(n + 1e-6 < 1.0 for n in run["log"].total)
+    assert run["log"].clipped_total == run["log"].total
+    clipped = spike.spike_run(max_norm=1.0, steps=450)  # through the first spike
+    assert clipped["losses"] == run["losses"][:450] and clipped["log"].clipped_fraction() == 0.0
+
+
+@pytest.mark.parametrize("eps, first, worst", [(1e-6, 426, "1.23e+03"), (1e-4, 574, "1.4e+03")])
+def test_small_eps_below_sqrt_v_does_not_remove_the_spike(eps, first, worst):
+    run = _spike_run(eps=eps)
+    assert spike.first_spike(run["losses"]) == first
+    assert f"{spike.spike_height(run['losses'])[0]:.3g}" == worst
+    assert max(run["sqrt_v"]) > 1e-4 >= eps  # eps stays below the scale Adam divides by
+
+
+@pytest.mark.parametrize("kwargs", [dict(eps=1e-3), dict(lr=3e-3)])
+def test_eps_1e_3_or_lower_lr_remove_the_spike_within_1000_steps(kwargs):
+    run = _spike_run(**kwargs)
+    assert spike.first_spike(run["losses"]) is None
+    height, _ = spike.spike_height(run["losses"])
+    assert height < 1.0  # the loss never rises above its best after step 300
+    assert max(run["log"].total[300:1000]) < 1e-3  # the log holds all 3000 steps
+    if "eps" in kwargs:  # the cost of the larger eps: a higher loss at the end
+        assert min(run["losses"]) > 10 * min(_spike_run()["losses"])
+
+
+# --- exercises ---------------------------------------------------------------------------------
+def test_ex_direction():
+    ex = load_snippet("gradient_clipping/clip_ex_direction.py")
+    assert float(ex.by_norm.min()) > 1 - 1e-12 and float(ex.by_norm.max()) < 1 + 1e-12
+    assert round(float(ex.by_value.min()), 3) == 0.373 and round(float(ex.by_value.median()), 3) == 0.711
+
+
+def test_ex_pnorm_matches_torch():
+    ex = load_snippet("gradient_clipping/clip_ex_pnorm.py")
+    for p in (1.0, 2.0, 3.0, math.inf):
+        assert ex.max_gap(p) < 1e-15
+        assert ex.max_gap(p, max_norm=1e6) < 1e-15  # no clipping: gradients untouched
+
+
+def test_ex_agc_bounds_the_relative_step():
+    ex = load_snippet("gradient_clipping/clip_ex_agc_step.py")
+    ratios = ex.largest_relative_step(lr=0.1, clipping=0.2)
+    assert all(r <= 0.02 * (1 + 1e-5) for r in ratios.values())
+    assert ratios["2.weight"] == pytest.approx(0.02, rel=1e-4)  # the exploding layer sits on the bound
+    assert round(ratios["0.weight"], 4) == 0.0125  # the healthy layer is below it
+
+
+def test_ex_spike_is_not_one_layer():
+    ex = load_snippet("gradient_clipping/clip_ex_spike_layers.py")
+    growth = ex.layer_growth(_spike_run())
+    assert {k: round(v) for k, v in growth.items()} == {"0": 351, "2": 1040, "4": 1860}
+    assert min(growth.values()) > 100  # every layer grows by more than 100x
+
+
+def test_ex_longer_runs_only_postpone_the_spike():
+    ex = load_snippet("gradient_clipping/clip_ex_longer.py")
+    assert ex.first_spikes(steps=3000, run=_spike_run) == {"eps=1e-3": 2654, "lr=3e-3": 1817}
+    assert f"{spike.spike_height(_spike_run(steps=3000, lr=3e-3)['losses'])[0]:.2g}" == "7.9e+04"
