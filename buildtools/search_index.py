@@ -34,7 +34,9 @@ SKIP_TAGS = {"script", "style", "svg", "button"}
 UNUSED = ["pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
           "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js"]
 PROSE_WEIGHT = 2  # a field boost: prose counts twice in its section's record, code once
-SKIP_CLASSES = {"headerlink", "handbook-downloads"}
+# "success": the collapsed solutions of the exercises (their only use): a search for a topic lands
+# on the section that explains it, not on a hidden answer that repeats its words
+SKIP_CLASSES = {"headerlink", "handbook-downloads", "success"}
 BLOCK_TAGS = {"p", "li", "td", "th", "tr", "pre", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6",
               "table", "ul", "ol", "dd", "dt", "blockquote", "summary", "details", "figcaption"}
 HEADINGS = {"h1", "h2", "h3", "h4"}

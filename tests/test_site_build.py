@@ -104,6 +104,15 @@ def test_chinese_is_indexed_as_pairs_of_characters_and_formulas_as_tex():
     assert lang == "zh" and found == [("a", "标题", "正文 k = -\\ln \\gamma", "x = 1", "正文 k")]
 
 
+def test_exercise_solutions_are_not_indexed():
+    from buildtools.search_index import sections
+
+    _, found = sections('<html lang="en"><body><div data-pagefind-body><h2 id="exercises">Exercises</h2>'
+                        '<ol><li><p>Add a warmup.</p><details class="success"><summary>Solution</summary>'
+                        '<p>warmup warmup</p><pre><code>warmup = 1</code></pre></details></li></ol></div></body></html>')
+    assert [(s[0], s[2].split(), s[3]) for s in found] == [("exercises", ["Add", "a", "warmup."], "")]
+
+
 def test_second_language_and_rebuild_run_no_snippet_and_convert_no_notebook(built_site, tmp_path):
     # the zh build of the same run draws nothing: at most one 'ran' line (the first language, if cold)
     assert built_site.output.count("figures: ran") <= 1
