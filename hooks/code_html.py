@@ -3,8 +3,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from buildtools.code_html import unwrap_plain_tokens  # noqa: E402
+from buildtools.code_html import lighter_code  # noqa: E402
 
 
 def on_page_content(html, page, config, files):
-    return unwrap_plain_tokens(html)
+    return lighter_code(html)

@@ -256,3 +256,40 @@ def test_dark_mode_shows_dark_figures(visits, site_browser):
                 assert mean < 0.3, f"{rel}: {src} shows a light background ({mean:.2f}) in dark mode"
     finally:
         b.page.emulate_media(color_scheme="light")
+
+
+LAST_WHOLE_FILE_BLOCK = """() => {
+  const blocks = [...document.querySelectorAll("article .highlight")]
+    .filter(b => /^snippets\\/\\S+\\.py$/.test((b.querySelector(".filename") || {}).textContent || ""));
+  const block = blocks[blocks.length - 1];
+  return {file: block.querySelector(".filename").textContent,
+          hasButton: !!block.querySelector(".md-code__button[data-md-type=copy]")};
+}"""
+
+
+@pytest.mark.parametrize("rel", ["batch-norm/", "zh/batch-norm/"])
+def test_copy_button_comes_with_the_block_and_copies_what_is_shown(site_browser, rel):
+    """A block far down the page gets its copy button once it is scrolled into view (not at load,
+    where one button per block forced a layout of the whole page each), and the button copies the
+    block exactly: on the English page the tested file itself."""
+    b = site_browser
+    b.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=b.base)
+    b.goto(rel)
+    b.page.wait_for_timeout(300)
+    seen = b.page.evaluate(LAST_WHOLE_FILE_BLOCK)
+    assert not seen["hasButton"], f"{rel}: {seen['file']} has its copy button before it is in view"
+    blocks = b.page.locator("article .highlight").filter(has=b.page.locator(".filename", has_text=seen["file"]))
+    block = blocks.last
+    summary = block.locator("xpath=ancestor::details[1]/summary")
+    if summary.count():  # an exercise's solution: the reader opens it first
+        summary.click()
+    block.scroll_into_view_if_needed()
+    button = block.locator(".md-code__button[data-md-type=copy]")
+    button.wait_for(state="attached")
+    block.hover()
+    button.click()
+    copied = b.page.wait_for_function("navigator.clipboard.readText()").json_value()
+    shown = block.locator("code").text_content()
+    assert copied.rstrip("\n") == shown.rstrip("\n"), f"{rel}: the copy button copied other text"
+    if lang_of(rel) == "en":
+        assert copied.rstrip("\n") == (ROOT / seen["file"]).read_text().rstrip("\n"), seen["file"]
