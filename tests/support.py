@@ -1,5 +1,7 @@
-"""Helpers shared by the tests: load a snippet file as a module, as a reader would run it."""
+"""Helpers shared by the tests: load a snippet file as a module, as a reader would run it; read a
+recipe run's metrics log."""
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -26,3 +28,9 @@ def load_snippet(relpath: str):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def read_metrics(folder: Path, kind: str | None = None) -> list:
+    """The records of a recipe run's ``metrics.jsonl`` (those of one ``kind``: step, epoch, final...)."""
+    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    return [r for r in records if kind is None or r["kind"] == kind]

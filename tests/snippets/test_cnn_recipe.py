@@ -6,7 +6,6 @@ import contextlib
 import copy
 import hashlib
 import io
-import json
 import math
 import os
 import subprocess
@@ -22,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks import cifar_format
-from tests.support import SNIPPETS, load_snippet
+from tests.support import SNIPPETS, load_snippet, read_metrics
 
 models = load_snippet("cnn_recipe/cnn_models.py")
 data = load_snippet("cnn_recipe/cnn_data.py")
@@ -46,11 +45,6 @@ def interrupt_at(step_to_stop):
         if step == step_to_stop:
             raise KeyboardInterrupt
     return on_step
-
-
-def read_metrics(folder, kind=None):
-    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
-    return [r for r in records if kind is None or r["kind"] == kind]
 
 
 def run_main(argv, capsys):

@@ -3,7 +3,6 @@
 The runs are real: ``python -m torch.distributed.run --standalone --nproc-per-node 2 cnn_train.py``
 (torchrun's own module), gloo between the processes, each on one thread.
 """
-import json
 import os
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from tests.support import SNIPPETS, load_snippet
+from tests.support import SNIPPETS, load_snippet, read_metrics
 
 data = load_snippet("cnn_recipe/cnn_data.py")
 train_mod = load_snippet("cnn_recipe/cnn_train.py")
@@ -25,11 +24,6 @@ def torchrun(*argv, nproc=2):
     return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                            "--nproc-per-node", str(nproc), "cnn_train.py", *map(str, argv)],
                           cwd=RECIPE, capture_output=True, text=True, timeout=240, env=env)
-
-
-def read_metrics(folder, kind):
-    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
-    return [r for r in records if r["kind"] == kind]
 
 
 def recipe_lines(text):
@@ -119,7 +113,7 @@ def test_divergence_stops_every_process_and_one_process_resumes(tmp_path, capsys
                            *QUIET])
     assert code == 0
     assert "resuming after epoch 1 (step 18), --lr 0.02 -> 0.01" in capsys.readouterr().out
-    kinds = [json.loads(line)["kind"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    kinds = [r["kind"] for r in read_metrics(out)]
     assert [k for k in kinds if k not in ("step", "epoch")] == ["diverged", "resume", "final"]
     assert [r["step"] for r in read_metrics(out, "step")] == list(range(1, 37))
 
