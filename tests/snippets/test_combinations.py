@@ -293,10 +293,14 @@ def test_exercise_sequential_lr_restarts_the_step_count_at_the_milestone():
 
 
 def test_exercise_shortest_warmup_at_a_large_rate():
+    """10 steps sit at the threshold: they pass or fail with the CPU kernels' rounding (the page
+    says so); 3 never pass and 30 always do."""
     shortest, tried = ex_length.shortest_warmup()
-    assert shortest == 10
-    assert list(tried) == [3, 10]
-    assert tried[3] < 0.2 and tried[10] >= 0.995
+    print(f"\nwarmup accuracies at lr 0.1: {tried}")
+    assert shortest in (10, 30) and list(tried) == [3, 10, 30][:[3, 10, 30].index(shortest) + 1]
+    assert tried[3] < 0.2 and tried[shortest] >= 0.995
+    if shortest == 30:
+        assert tried[10] < 0.99
 
 
 def test_exercise_bn_batchmate_dependence_halves_per_fourfold_batch():

