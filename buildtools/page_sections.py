@@ -8,6 +8,7 @@ outside the sections: the theme's table of contents measures where each heading 
 inside a skipped section would lay it out. Only top-level headings cut (a page whose headings are
 all nested, such as a notebook, is returned unchanged).
 """
+import re
 from html.parser import HTMLParser
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -22,10 +23,7 @@ class _TopLevelHeadings(HTMLParser):
 
     def __init__(self, text: str):
         super().__init__(convert_charrefs=False)
-        self.line_starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self.line_starts.append(index + 1)
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
         self.depth, self.heading_start, self.spans = 0, None, []
         self.text = text
         self.feed(text)

@@ -1,6 +1,7 @@
 """Lighter code blocks (buildtools.code_html): fewer spans, the same text, the same colours."""
 import html
 import re
+from functools import cache
 from pathlib import Path
 
 import material
@@ -19,6 +20,13 @@ THEME_CSS = "\n".join(path.read_text() for path in
 def highlighted(code: str) -> str:
     """A block as pymdownx.highlight hands it to the page: Pygments, <div class="highlight">, <code>."""
     return highlight(code, PythonLexer(), HtmlFormatter(wrapcode=True))
+
+
+@cache
+def snippet_blocks() -> list:
+    """(path, highlighted block, the same block made lighter) for every snippet, highlighted once."""
+    blocks = [(path, highlighted(path.read_text())) for path in SNIPPETS]
+    return [(path, block, lighter_code(block)) for path, block in blocks]
 
 
 def text_of(fragment: str) -> str:
@@ -40,24 +48,20 @@ def theme_colours() -> dict:
 
 
 def test_every_snippet_keeps_its_exact_text():
-    for path in SNIPPETS:
-        block = highlighted(path.read_text())
-        assert text_of(lighter_code(block)) == text_of(block), path
+    for path, block, lighter in snippet_blocks():
+        assert text_of(lighter) == text_of(block), path
 
 
 def test_names_whitespace_and_punctuation_lose_their_spans_and_the_rest_halves():
     before = after = 0
-    for path in SNIPPETS:
-        block = highlighted(path.read_text())
-        lighter = lighter_code(block)
+    for path, block, lighter in snippet_blocks():
         assert not re.search(r'<span class="[nwp]">', lighter), path
         before, after = before + spans(block), after + spans(lighter)
     assert after < 0.5 * before, (before, after)
 
 
 def test_no_two_same_coloured_spans_are_left_side_by_side():
-    for path in SNIPPETS:
-        code = lighter_code(highlighted(path.read_text()))
+    for path, _, code in snippet_blocks():
         tokens = list(TOKEN.finditer(code))
         for left, right in zip(tokens, tokens[1:]):
             touching = not code[left.end():right.start()].strip()
