@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from buildtools import codeblocks
+from buildtools.code_translation import significant_tokens
 from buildtools.cjk import join_cjk_lines
 from buildtools.nblinks import rewrite_links
 from buildtools.notebooks import markdown_cell
@@ -167,6 +168,16 @@ def steps(chapter: Chapter):
         else:
             out.append({"where": where, "code": source})
     return out
+
+
+def same_program(one: Chapter, other: Chapter) -> bool:
+    """Whether two notebooks run the same program: the same steps, files and arguments, and code
+    token for token, comments and docstrings aside (a page's translation changes only those)."""
+    def program(chapter):
+        return [(step.get("write"), step.get("run"), step.get("args"),
+                 significant_tokens(step["code"]) if "code" in step else None)
+                for step in steps(chapter)]
+    return program(one) == program(other)
 
 
 def run_notebook(chapter: Chapter, timeout: int = 600) -> list[dict]:

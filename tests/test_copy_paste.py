@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from buildtools import code_translation, codeblocks
-from buildtools.chapter_notebooks import chapter_cells, run_notebook
+from buildtools.chapter_notebooks import chapter_cells, run_notebook, same_program
 from buildtools.cjk import HAN
 from tests.conftest import ROOT
 
@@ -31,13 +31,28 @@ def chapters():
     return {page.name: chapter_cells(page.read_text(encoding="utf-8"), page, lang_of(page)) for page in PAGES}
 
 
+def english_twin(chapters, name):
+    """The English page whose program a Chinese page runs unchanged (comments and docstrings aside), or None."""
+    english = name.replace(".zh.md", ".md")
+    if name == english or english not in chapters:
+        return None
+    return english if same_program(chapters[name], chapters[english]) else None
+
+
 @pytest.fixture(scope="session")
 def runs(chapters, pytestconfig):
-    """Every page's notebook executed, two pages at a time (each on one thread)."""
+    """Every page's notebook executed, two pages at a time (each on one thread). A Chinese page whose
+    program is its English page's, token for token, shares that run: only comments and docstrings
+    differ, and they change nothing that runs."""
     pytestconfig.handbook_block_counts = COUNTS
     with_code = {name: chapter for name, chapter in chapters.items() if chapter.blocks}
+    twins = {name: twin for name in with_code if (twin := english_twin(chapters, name))}
+    pytestconfig.handbook_shared_runs = twins
+    to_run = {name: chapter for name, chapter in with_code.items() if name not in twins}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(with_code, pool.map(run_notebook, with_code.values())))
+        results = dict(zip(to_run, pool.map(run_notebook, to_run.values())))
+    for name, twin in twins.items():
+        results[name] = [dict(r, where=f"{r['where']} (run for {twin}: {name} runs the same program)") for r in results[twin]]
     for name, chapter in with_code.items():
         skipped = sum(block.skip for block in chapter.blocks)
         COUNTS[name] = (len(chapter.blocks) - skipped, skipped)
@@ -113,6 +128,18 @@ def test_a_failing_block_is_named_with_its_page_line_and_title(tmp_path):
     [result] = run_notebook(chapter)
     assert not result["ok"] and "demo.md:3" in result["where"] and "(conversion)" in result["where"]
     assert "ValueError: math domain error" in result["error"]
+
+
+def test_a_chinese_page_shares_the_english_run_only_when_its_program_is_the_same(tmp_path):
+    def chapter(code, name="demo.md"):
+        page = tmp_path / name
+        page.write_text(f"# Demo {{ #demo }}\n\n```python\n{code}\n```\n", encoding="utf-8")
+        return chapter_cells(page.read_text(encoding="utf-8"), page, "en")
+    english = chapter('x = 1  # one\n"""Not a docstring: a value."""')
+    assert same_program(chapter('x = 1  # 一\n"""Not a docstring: a value."""'), english)
+    assert not same_program(chapter('x = 2  # one\n"""Not a docstring: a value."""'), english)
+    assert not same_program(chapter('x = 1  # one\n"""不是文档字符串，是一个值。"""'), english)
+    assert not same_program(chapter('x = 1  # one\n"""Not a docstring: a value."""\nprint(x)'), english)
 
 
 def test_titles_on_chinese_pages_are_chinese():
@@ -195,14 +222,20 @@ def test_every_snippet_not_shown_whole_runs_as_a_script(chapters, tmp_path):
     rest = [path for path in rest if path not in shown_whole and path not in NOT_SCRIPTED]
     assert rest, "every file is shown whole: this test can go"
     env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg", CUDA_VISIBLE_DEVICES="")
-    for path in rest:
-        folder = tmp_path / Path(path).parent.name
-        if not folder.exists():
-            shutil.copytree(ROOT / Path(path).parent, folder, ignore=shutil.ignore_patterns("__pycache__"))
+
+    def run(index_and_path):  # each script in a copy of its topic of its own: two run at a time
+        index, path = index_and_path
+        folder = tmp_path / str(index) / Path(path).parent.name
+        shutil.copytree(ROOT / Path(path).parent, folder, ignore=shutil.ignore_patterns("__pycache__"))
         try:
             result = subprocess.run([sys.executable, Path(path).name], cwd=folder, env=env,
                                     capture_output=True, text=True, timeout=120)
         except subprocess.TimeoutExpired as error:
-            pytest.fail(f"{path}: still running after 120 s; its last output: {str(error.stdout)[-500:]}")
-        assert result.returncode == 0, f"{path} failed:\n{result.stderr[-2000:]}"
-        assert result.stdout.strip(), f"{path} printed nothing"
+            return f"{path}: still running after 120 s; its last output: {str(error.stdout)[-500:]}"
+        if result.returncode != 0:
+            return f"{path} failed:\n{result.stderr[-2000:]}"
+        return None if result.stdout.strip() else f"{path} printed nothing"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        failures = [failure for failure in pool.map(run, enumerate(rest)) if failure]
+    assert not failures, "\n".join(failures)

@@ -7,8 +7,6 @@ built site instead of building one.
 import html
 import os
 import re
-import subprocess
-import sys
 import shutil
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pytest
 from buildtools.browser import site_pages
 from buildtools.pdf import LANGUAGES, LEFT_OUT, TEXTS, add_home_links
 from tests.browser.conftest import require_browser
-from tests.conftest import ROOT
+from tests.conftest import ROOT, PdfRun
 
 H1 = re.compile(r'<h1 id="[^"]*">(.*?)<a class="headerlink"', re.S)
 H2 = re.compile(r'<h2 id="[^"]*">(.*?)<a class="headerlink"', re.S)
@@ -37,11 +35,11 @@ def site(request) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pdfs(site, tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("pdf")
-    # in a process of its own: the browser tests may hold a sync Playwright (and its event loop) open
-    subprocess.run([sys.executable, "-m", "buildtools.pdf", str(site), str(out)], cwd=ROOT, check=True,
-                   timeout=600)
+def pdfs(site, request, tmp_path_factory) -> dict:
+    started = getattr(request.config, "handbook_pdf_run", None)  # by tests/conftest.py's built_site
+    if started is None or started.site != site:
+        started = PdfRun.start(site, tmp_path_factory.mktemp("pdf"))
+    out = started.wait()
     return {lang: pypdf.PdfReader(out / f"handbook.{lang}.pdf") for lang in LANGUAGES}
 
 
