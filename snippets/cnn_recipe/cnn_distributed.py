@@ -3,6 +3,7 @@
 import contextlib
 import io
 import os
+import time
 from dataclasses import dataclass
 
 import torch
@@ -58,6 +59,14 @@ def quiet_unless_main(world):
         return
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         yield
+
+
+def exit_after_rank_0(code, world, wait_s=60):
+    """A failing process other than rank 0 waits before it exits: torchrun stops every process
+    once one has failed, and rank 0 must first say why."""
+    if code and not world.is_main:
+        time.sleep(wait_s)  # torchrun ends this wait when rank 0 exits
+    return code
 # --8<-- [end:world]
 
 

@@ -14,8 +14,9 @@ from tqdm import tqdm
 from cnn_checkpoint import atomic_save, read_checkpoint, restore_checkpoint, save_checkpoint
 from cnn_data import (DataError, DeviceLoader, channel_stats, download_cifar10, find_cifar_dir,
                       load_cifar10, load_digits_images, split_validation)
-from cnn_distributed import (World, data_parallel, mean_over_processes, process_device,
-                             process_group, quiet_unless_main, sync_batch_norm, this_process)
+from cnn_distributed import (World, data_parallel, exit_after_rank_0, mean_over_processes,
+                             process_device, process_group, quiet_unless_main, sync_batch_norm,
+                             this_process)
 from cnn_models import MODELS, build_model
 from cnn_optim import (change_peak_lr, make_optimizer, make_scaler, make_scheduler,
                        pick_amp_dtype, pick_device, train_step)
@@ -479,7 +480,7 @@ def main(argv=None):
     Under torchrun every process runs it and only rank 0 prints."""
     world = this_process()
     with quiet_unless_main(world):
-        return command(argv, world)
+        return exit_after_rank_0(command(argv, world), world)
 
 
 def command(argv, world):

@@ -4,6 +4,7 @@ The runs are real: ``python -m torch.distributed.run --standalone --nproc-per-no
 (torchrun's own module), gloo between the processes, each on one thread.
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -30,6 +31,13 @@ def recipe_lines(text):
     """The recipe's own output lines (torchrun adds banners and, on failure, a report)."""
     return [line for line in text.splitlines()
             if line.startswith(("device ", "epoch ", "done:", "resuming ", "cnn_train.py: error:"))]
+
+
+def root_cause(report):
+    """(rank, exit code) of the failure torchrun's report names as the root cause."""
+    cause = report.split("Root Cause", 1)[1]
+    return (int(re.search(r"rank\s*: (\d+)", cause)[1]),
+            int(re.search(r"exitcode\s*: (-?\d+)", cause)[1]))
 
 
 # --- the data: process r's share of each batch ------------------------------------------------
@@ -108,7 +116,7 @@ def test_divergence_stops_every_process_and_one_process_resumes(tmp_path, capsys
     assert errors == [f"cnn_train.py: error: loss became nan at step 25 (epoch 2); the last good "
                       f"checkpoint is {out}/last.pt (end of epoch 1). Continue with --resume and "
                       f"a lower rate, e.g. --lr 0.01 (or a lower --max-grad-norm)"]
-    assert "exitcode  : 3" in stopped.stderr
+    assert root_cause(stopped.stderr) == (0, 3)  # rank 0 failed first, having said why
     code = train_mod.main(["--out-dir", str(out), "--epochs", "2", "--resume", "--lr", "0.01",
                            *QUIET])
     assert code == 0
@@ -143,6 +151,8 @@ def test_a_bad_combination_under_torchrun_is_said_once(tmp_path):
     assert recipe_lines(result.stdout + result.stderr) == [
         "cnn_train.py: error: --batch-size 63 is the global batch and must split evenly among "
         "the 2 processes"]
+    # rank 1 waits for rank 0 to speak: had it exited first, torchrun would stop rank 0 unheard
+    assert root_cause(result.stderr) == (0, 2)
     assert not (tmp_path / "metrics.jsonl").exists()  # nothing started
 
 
