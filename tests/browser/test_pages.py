@@ -293,3 +293,30 @@ def test_copy_button_comes_with_the_block_and_copies_what_is_shown(site_browser,
     assert copied.rstrip("\n") == shown.rstrip("\n"), f"{rel}: the copy button copied other text"
     if lang_of(rel) == "en":
         assert copied.rstrip("\n") == (ROOT / seen["file"]).read_text().rstrip("\n"), seen["file"]
+
+
+PALETTE = """() => ({scheme: document.body.getAttribute("data-md-color-scheme"),
+  toggle: [...document.querySelectorAll("form.md-header__option label")].filter(l => !l.hidden).length,
+  meta: document.querySelector("meta[name=color-scheme]").content})"""
+
+
+def test_the_palette_follows_the_system_until_the_reader_chooses_and_keeps_the_choice(site_browser):
+    """The handbook's palette script, in place of Material's component: the system's scheme on a
+    first visit, one toggle shown, a click or Enter switches, and the next page keeps the choice."""
+    page = site_browser.context.new_page()  # without the init script that forgets the palette
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    try:
+        page.emulate_media(color_scheme="dark")
+        page.goto(site_browser.url("batch-norm/"))
+        assert page.evaluate(PALETTE) == {"scheme": "slate", "toggle": 1, "meta": "dark"}
+        page.click("form.md-header__option label:not([hidden])")
+        assert page.evaluate(PALETTE) == {"scheme": "default", "toggle": 1, "meta": "light"}
+        page.goto(site_browser.url("zh/lr-decay/"))  # the system is still dark: the choice wins
+        assert page.evaluate(PALETTE) == {"scheme": "default", "toggle": 1, "meta": "light"}
+        page.focus("form.md-header__option input:checked")
+        page.keyboard.press("Enter")
+        assert page.evaluate(PALETTE) == {"scheme": "slate", "toggle": 1, "meta": "dark"}
+        assert not errors, errors
+    finally:
+        page.close()
