@@ -325,7 +325,8 @@ def train(args, device, data, resume=None, on_step=None, world=World()):
     train_loader = DeviceLoader(x_train, y_train, args.batch_size, train=True,
                                 padding=args.crop_padding, flip=args.flip, seed=args.seed,
                                 rank=world.rank, world_size=world.size, **common)
-    val_loader = DeviceLoader(x_val, y_val, 512, train=False, **common)
+    val_loader = (DeviceLoader(x_val, y_val, 512, train=False, **common)
+                  if world.is_main else None)  # only rank 0 validates: no copy on the others
 
     model = build_model(args.model, num_classes=10, image_size=args.image_size).to(device)
     if args.sync_bn:
