@@ -72,7 +72,9 @@ def test_blocks_follow_the_reader_model(chapters, page):
 def test_every_block_runs_as_pasted(runs, chapters, page):
     if not chapters[page].blocks:
         return
-    failures = [f"{r['where']}: {r['error']}\n{r.get('traceback', '')}" for r in runs[page] if not r["ok"]]
+    failures = [f"{r['where']}: {r['error']}\n{r.get('traceback', '')}"
+                + (f"the process's last output:\n{r['process_output']}" if "process_output" in r else "")
+                for r in runs[page] if not r["ok"]]
     assert not failures, "\n".join(failures)
     ran = sum(kind == "code" and not chapters[page].origin[index].skip
               for index, (kind, _) in enumerate(chapters[page].cells))
@@ -124,10 +126,13 @@ def test_a_failing_block_is_named_with_its_page_line_and_title(tmp_path):
                     '--8<-- "snippets/lr_decay/schedules.py:imports"\n'
                     '--8<-- "snippets/lr_decay/schedules.py:convert"\n```\n')
     chapter = chapter_cells(page.read_text(), page, "en")
-    chapter.cells[-1] = ("code", chapter.cells[-1][1] + "\nprint(k_from_gamma(0))\n")
+    # os.write: below Python's streams, as a crashing child process or C++ code writes
+    chapter.cells[-1] = ("code", chapter.cells[-1][1] + "\nimport os\nos.write(2, b'written at fd 2\\n')\n"
+                                 "print(k_from_gamma(0))\n")
     [result] = run_notebook(chapter)
     assert not result["ok"] and "demo.md:3" in result["where"] and "(conversion)" in result["where"]
     assert "ValueError: math domain error" in result["error"]
+    assert "written at fd 2" in result["process_output"]  # the failure message shows it
 
 
 def test_a_chinese_page_shares_the_english_run_only_when_its_program_is_the_same(tmp_path):
