@@ -140,14 +140,15 @@ def glossary_errors(snippets_dir: Path) -> dict:
     return errors
 
 
-def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) -> dict:
-    """Run the snippets of `jobs` (none cached) in one renderer process; return {snippet: error}.
+def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) -> tuple[dict, dict]:
+    """Run the snippets of `jobs` (none cached) in one renderer process; return ({snippet: error},
+    {snippet: seconds it ran}).
 
     The renderer imports torch and matplotlib once and forks a child per snippet. A job's figures
     move into ``cache_dir/<key>`` only when it succeeded, so a failure is never cached.
     """
     if not jobs:
-        return {}
+        return {}, {}
     cache_dir.mkdir(parents=True, exist_ok=True)
     work = {job: Path(tempfile.mkdtemp(prefix=f"{job.key}.", dir=cache_dir)) for job in jobs}
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
@@ -163,6 +164,7 @@ def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) 
             outcome = json.loads(line)
             outcomes[outcome["job"]] = outcome
     errors = {}
+    seconds = {jobs[index].snippet: outcome["seconds"] for index, outcome in outcomes.items()}
     for index, job in enumerate(jobs):
         name = job.snippet.relative_to(job.snippet.parents[2]).as_posix()
         outcome, folder = outcomes.get(index), work[job]
@@ -184,7 +186,7 @@ def render_all(jobs: list[Job], cache_dir: Path, parallel: int, timeout: float) 
                                    f"last output, then where it was when stopped:\n{tail}")
         else:
             errors[job.snippet] = f"{name} failed (exit {outcome['code']}):\n{tail}"
-    return errors
+    return errors, seconds
 
 
 def sync(source: Path, target: Path, stem: str) -> set[Path]:
@@ -212,7 +214,8 @@ def build_figures(root: Path = ROOT, force: bool = False, jobs: int | None = Non
     todo = [Job(path, cache_key(path)) for path in plot_snippets(snippets_dir)
             if path.parent not in unreadable]
     ran = [job for job in todo if not (cache_dir / job.key).is_dir()]
-    errors = {**unreadable, **render_all(ran, cache_dir, jobs or os.cpu_count() or 1, timeout)}
+    failed, seconds = render_all(ran, cache_dir, jobs or os.cpu_count() or 1, timeout)
+    errors = {**unreadable, **failed}
     written = set()
     for job in todo:
         if (cache_dir / job.key).is_dir():
@@ -222,7 +225,9 @@ def build_figures(root: Path = ROOT, force: bool = False, jobs: int | None = Non
     for stale in set(out_dir.glob("*/*.svg")) - written:
         stale.unlink()
     pruned = prune(cache_dir, {job.key for job in todo})
-    return {"snippets": len(todo), "ran": len(ran), "figures": len(written), "pruned": pruned}
+    slowest = sorted(seconds.items(), key=lambda item: -item[1])
+    return {"snippets": len(todo), "ran": len(ran), "figures": len(written), "pruned": pruned,
+            "slowest": [(path.relative_to(root).as_posix(), s) for path, s in slowest]}
 
 
 def prune(cache_dir: Path, keep: set[str]) -> int:
@@ -284,6 +289,8 @@ def main(argv=None):
         print(error, file=sys.stderr)
         return 1
     print(f"{stats['figures']} figure files from {stats['snippets']} snippets ({stats['ran']} ran)")
+    for name, seconds in stats["slowest"]:
+        print(f"{seconds:7.1f} s  {name}")
     return 0
 
 

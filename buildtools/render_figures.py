@@ -8,7 +8,7 @@ n = 1, 2, ... Exit code 3: a figure text has no Chinese translation, or a glyph 
 - ``python -m buildtools.render_figures --serve JOBS TIMEOUT`` reads a JSON list of
   ``[snippet, out_dir, glossary]`` on stdin and renders them JOBS at a time, each in a child forked
   from this process after torch and matplotlib are imported once (importing them is most of a small
-  snippet's run time). It prints one JSON line per job: ``{"job": i, "code": c, "timed_out": b}``;
+  snippet's run time). It prints one JSON line per job: ``{"job": i, "code": c, "timed_out": b, "seconds": s}``;
   a child's output goes to ``OUT_DIR/log.txt``.
 """
 import faulthandler
@@ -242,7 +242,8 @@ def serve(jobs, parallel, timeout):
             continue
         index, started = running.pop(pid)
         code = os.waitstatus_to_exitcode(status)
-        print(json.dumps({"job": index, "code": code, "timed_out": pid in killed}), flush=True)
+        print(json.dumps({"job": index, "code": code, "timed_out": pid in killed,
+                          "seconds": round(time.monotonic() - started, 1)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ def on_pre_build(config):
               file=sys.stderr, flush=True)
         return
     if stats["ran"]:
-        log.info("figures: ran %d of %d plot snippets", stats["ran"], stats["snippets"])
+        slowest = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in stats["slowest"][:3])
+        log.info("figures: ran %d of %d plot snippets (slowest: %s)", stats["ran"], stats["snippets"], slowest)
 
 
 def on_page_content(html, page, config, files):

@@ -75,11 +75,17 @@ def test_tick_labels_with_words_are_translated_whatever_their_formatter(tmp_path
 
 def test_unchanged_rebuild_runs_nothing_and_an_edit_reruns_only_its_figures(tmp_path):
     root = tree(tmp_path, "plot_compare.py", "schedules.py", "plot_warmup.py", "warmup.py", "figures.zh.yml")
-    assert build_figures(root)["ran"] == 2
+    first = build_figures(root)
+    assert first["ran"] == 2
+    timed = dict(first["slowest"])  # what ran, slowest first, with its run time
+    assert set(timed) == {"snippets/lr_decay/plot_compare.py", "snippets/lr_decay/plot_warmup.py"}
+    assert all(seconds > 0 for seconds in timed.values()) and list(timed.values()) == sorted(timed.values(), reverse=True)
     assert build_figures(root)["ran"] == 0
     warmup = root / "snippets/lr_decay/warmup.py"
     warmup.write_text(warmup.read_text() + "\n# edited\n")
-    assert build_figures(root)["ran"] == 1  # plot_warmup imports warmup.py; plot_compare does not
+    again = build_figures(root)
+    assert again["ran"] == 1  # plot_warmup imports warmup.py; plot_compare does not
+    assert [name for name, _ in again["slowest"]] == ["snippets/lr_decay/plot_warmup.py"]
 
 
 def test_cache_key_follows_sibling_imports():
