@@ -201,9 +201,9 @@ def run_notebook(chapter: Chapter, timeout: int = 600) -> list[dict]:
             hung = True
         lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()] if report.exists() else []
     results = [line for line in lines if "start" not in line]
-    for result in results:  # what C++ code and child processes wrote, which the cell's record misses
-        if not result["ok"] and output.strip():
-            result["process_output"] = output[-1500:]
+    failed = [result for result in results if not result["ok"]]
+    if failed and output.strip():  # what C++ code and child processes wrote, which the cells' records
+        failed[0]["process_output"] = output[-1500:]  # miss: the whole process's, so with one failure
     if hung:
         started = [line["start"] for line in lines if "start" in line]
         results.append({"where": started[-1] if started else "start", "ok": False,

@@ -11,9 +11,9 @@ all nested, such as a notebook, is returned unchanged).
 import re
 from html.parser import HTMLParser
 
+from buildtools.html_elements import VOID
+
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-        "wbr"}
 OPEN = '<div class="handbook-section">'
 CLOSE = "</div>"
 

@@ -28,6 +28,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from buildtools.cjk import HAN_CHARS
+from buildtools.html_elements import VOID
 
 HAN_RUN = re.compile(f"[{HAN_CHARS}]+")
 SKIP_TAGS = {"script", "style", "svg", "button"}
@@ -40,7 +41,6 @@ SKIP_CLASSES = {"headerlink", "handbook-downloads", "success"}
 BLOCK_TAGS = {"p", "li", "td", "th", "tr", "pre", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6",
               "table", "ul", "ol", "dd", "dt", "blockquote", "summary", "details", "figcaption"}
 HEADINGS = {"h1", "h2", "h3", "h4"}
-VOID = {"br", "img", "hr", "input", "meta", "link", "source", "wbr", "col", "area"}  # no end tag
 DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")  # scheduler.state_dict, nn.utils.clip_grad_norm_
 
 
