@@ -201,9 +201,11 @@ def run_notebook(chapter: Chapter, timeout: int = 600) -> list[dict]:
             hung = True
         lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()] if report.exists() else []
     results = [line for line in lines if "start" not in line]
+    # What C++ code and child processes wrote, which the cells' records miss. It is the whole
+    # process's output, so it goes with the first failed cell only.
     failed = [result for result in results if not result["ok"]]
-    if failed and output.strip():  # what C++ code and child processes wrote, which the cells' records
-        failed[0]["process_output"] = output[-1500:]  # miss: the whole process's, so with one failure
+    if failed and output.strip():
+        failed[0]["process_output"] = output[-1500:]
     if hung:
         started = [line["start"] for line in lines if "start" in line]
         results.append({"where": started[-1] if started else "start", "ok": False,

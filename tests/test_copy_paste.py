@@ -129,10 +129,13 @@ def test_a_failing_block_is_named_with_its_page_line_and_title(tmp_path):
     # os.write: below Python's streams, as a crashing child process or C++ code writes
     chapter.cells[-1] = ("code", chapter.cells[-1][1] + "\nimport os\nos.write(2, b'written at fd 2\\n')\n"
                                  "print(k_from_gamma(0))\n")
-    [result] = run_notebook(chapter)
+    chapter.cells.append(chapter.cells[-1])  # the same block failing a second time
+    chapter.origin[len(chapter.cells) - 1] = chapter.origin[len(chapter.cells) - 2]
+    result, again = run_notebook(chapter)
     assert not result["ok"] and "demo.md:3" in result["where"] and "(conversion)" in result["where"]
-    assert "ValueError: math domain error" in result["error"]
-    assert "written at fd 2" in result["process_output"]  # the failure message shows it
+    assert "ValueError: math domain error" in result["error"] and not again["ok"]
+    assert "written at fd 2" in result["process_output"]  # the failure message shows it, once:
+    assert "process_output" not in again  # it is the whole process's output, not the cell's
 
 
 def test_a_chinese_page_shares_the_english_run_only_when_its_program_is_the_same(tmp_path):

@@ -320,3 +320,23 @@ def test_the_palette_follows_the_system_until_the_reader_chooses_and_keeps_the_c
         assert not errors, errors
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("rel", ["lr-decay/", "zh/lr-decay/"])
+def test_a_wide_table_scrolls_within_its_section_on_a_phone(site_browser, rel):
+    """A section clips what reaches past it: a table wider than a phone scrolls inside the text
+    column, not into the page's padding where the section would cut it off."""
+    b = site_browser
+    size = b.page.viewport_size
+    b.page.set_viewport_size({"width": 390, "height": 800})
+    try:
+        b.goto(rel)
+        wrap = b.page.locator(".handbook-section > .md-typeset__scrollwrap").first
+        wrap.scroll_into_view_if_needed()
+        left, right, section_left, section_right, scroll, client = wrap.evaluate(
+            """w => { const r = w.getBoundingClientRect(), s = w.closest('.handbook-section').getBoundingClientRect();
+                      return [r.left, r.right, s.left, s.right, w.scrollWidth, w.clientWidth]; }""")
+    finally:
+        b.page.set_viewport_size(size)
+    assert scroll > client, f"{rel}: its first table fits a phone; pick a wider one for this test"
+    assert (left, right) == (section_left, section_right), f"{rel}: the table scrolls out of its section"
